@@ -1,0 +1,106 @@
+"""The HTTP API: flask-smorest blueprints, one JSON error shape, offline OpenAPI docs."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import swagger_ui_bundle
+from flask import Flask, jsonify, send_from_directory
+from flask_smorest import Api
+from marshmallow import Schema, fields
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from .. import __version__
+from ..errors import AnnotatorError
+
+__all__ = ["init_app", "AnnotatorApi"]
+
+SWAGGER_UI_STATIC = "/api/docs/static/"
+
+
+class ErrorSchema(Schema):
+    """The one error shape every endpoint answers with."""
+
+    code = fields.Integer(metadata={"description": "HTTP status code"})
+    status = fields.String(metadata={"description": "HTTP status name"})
+    message = fields.String(metadata={"description": "What went wrong, in a sentence"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Location (field, file:line, claim id) -> what to fix"},
+    )
+    type = fields.String(metadata={"description": "Machine-readable kind of error"})
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    """webargs' nested ``{"json": {"field": [...]}}`` as ``{"json.field": [...]}``."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_": list(messages)}
+    return {prefix or "_": [str(messages)]}
+
+
+class AnnotatorApi(Api):
+    """flask-smorest's Api, answering errors in the service's one JSON shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", {}) or {}
+        payload = {
+            "code": error.code,
+            "status": HTTPStatus(error.code).phrase,
+            "message": data.get("message") or error.description,
+            "errors": _flatten(data.get("messages") or data.get("errors") or {}),
+            "type": error.name.lower().replace(" ", "_"),
+        }
+        if error.code == 422 and payload["message"] == error.description:
+            payload["message"] = "the request did not validate: see errors for each field"
+        return jsonify(payload), error.code, data.get("headers", {})
+
+
+def _annotator_error(error: AnnotatorError):
+    return jsonify(error.to_dict()), error.status
+
+
+def _integrity_error(error: IntegrityError):
+    # Reached only when a check in a service missed a race; the request's
+    # transaction was rolled back by db.transaction before we get here.
+    conflict = AnnotatorError("the request conflicts with stored data")
+    payload = conflict.to_dict() | {"code": 409, "status": "Conflict", "type": "conflict"}
+    payload["errors"] = {"database": [str(error.orig).splitlines()[0]]}
+    return jsonify(payload), 409
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprints, the error handlers and the docs page."""
+    from . import articles, claims, mentions, meta
+
+    app.config.update(
+        API_TITLE="annotator",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        # Swagger UI's files come from the swagger-ui-bundle package, so the docs
+        # page works offline; its online spec validator is switched off likewise.
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_STATIC,
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
+    )
+    api = AnnotatorApi(app)
+    app.register_error_handler(AnnotatorError, _annotator_error)
+    app.register_error_handler(IntegrityError, _integrity_error)
+
+    @app.get(SWAGGER_UI_STATIC + "<path:filename>")
+    def swagger_ui_static(filename: str):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    for module in (meta, articles, claims, mentions):
+        api.register_blueprint(module.blp)
+    app.extensions["annotator.api"] = api

@@ -1,0 +1,108 @@
+"""Mentions: where claims appear; suggestions to accept or reject."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+from sqlalchemy.orm import selectinload
+
+from ..db import get_session, transaction
+from ..errors import InputError, NotFound
+from ..models import Article, ArticleRevision, Mention
+from ..services import mentions as service
+from .pagination import page_schema, paginate
+from .schemas import (
+    MentionAcceptSchema,
+    MentionCreateSchema,
+    MentionDecisionSchema,
+    MentionListArgs,
+    MentionSchema,
+    MentionSpansSchema,
+)
+
+blp = Blueprint(
+    "mentions",
+    __name__,
+    url_prefix="/api/mentions",
+    description="Claims located in articles, and check-worthy sentences suggested for review",
+)
+
+
+@blp.route("")
+class Mentions(MethodView):
+    @blp.arguments(MentionListArgs, location="query", unknown=RAISE)
+    @blp.response(200, page_schema(MentionSchema))
+    def get(self, args):
+        """List mentions; filter by claim, article, origin (suggested...) or status (pending...)."""
+        query = (
+            sa.select(Mention)
+            .join(ArticleRevision)
+            .order_by(ArticleRevision.article_id, Mention.id)
+            .options(selectinload(Mention.revision).selectinload(ArticleRevision.article))
+        )
+        for key in ("claim_id", "origin", "status"):
+            if key in args:
+                query = query.where(getattr(Mention, key) == args[key])
+        if "article_id" in args:
+            query = query.where(ArticleRevision.article_id == args["article_id"])
+        return paginate(get_session(), query, args)
+
+    @blp.arguments(MentionCreateSchema)
+    @blp.response(201, MentionSchema)
+    def post(self, data):
+        """Add a mention of a claim at given spans of an article's current revision."""
+        with transaction() as session:
+            article = session.get(Article, data["article_id"])
+            if article is None:
+                raise NotFound(f"no article with id {data['article_id']}", {"article_id": ["unknown article"]})
+            return service.add_mention(
+                session,
+                claim_id=data["claim_id"],
+                revision=article.current,
+                spans=data["spans"],
+                decided_by=data.get("decided_by"),
+            )
+
+
+@blp.route("/<int:mention_id>")
+class MentionById(MethodView):
+    @blp.response(200, MentionSchema)
+    def get(self, mention_id: int):
+        """One mention."""
+        return service.get_mention(get_session(), mention_id)
+
+    @blp.arguments(MentionSpansSchema)
+    @blp.response(200, MentionSchema)
+    def patch(self, data, mention_id: int):
+        """Replace a mention's evidence spans."""
+        with transaction() as session:
+            return service.set_spans(session, mention_id, data["spans"], decided_by=data.get("decided_by"))
+
+
+@blp.route("/<int:mention_id>/accept")
+class MentionAccept(MethodView):
+    @blp.arguments(MentionAcceptSchema)
+    @blp.response(200, MentionSchema)
+    def post(self, data, mention_id: int):
+        """Accept a mention; a suggestion must name the claim it is evidence for."""
+        with transaction() as session:
+            mention = service.get_mention(session, mention_id)
+            claim_id = data.get("claim_id") or mention.claim_id
+            if claim_id is None:
+                raise InputError(
+                    "a suggested sentence needs a claim to be accepted for",
+                    {"claim_id": ["give the id of the claim this sentence is evidence for"]},
+                )
+            return service.accept_mention(session, mention_id, claim_id=claim_id, decided_by=data.get("decided_by"))
+
+
+@blp.route("/<int:mention_id>/reject")
+class MentionReject(MethodView):
+    @blp.arguments(MentionDecisionSchema)
+    @blp.response(200, MentionSchema)
+    def post(self, data, mention_id: int):
+        """Reject a mention (a suggestion that is not check-worthy, or a wrong location)."""
+        with transaction() as session:
+            return service.reject_mention(session, mention_id, decided_by=data.get("decided_by"))

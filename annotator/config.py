@@ -1,0 +1,144 @@
+"""Settings: embedded defaults, overridden by ``config/settings.yaml``, overridden by
+the environment.
+
+=============================  ===================================  ==========================================
+Environment variable           Default                              Meaning
+=============================  ===================================  ==========================================
+``ANNOTATOR_CONFIG_DIR``       ``<repo>/config``                    folder with settings.yaml and the rule files
+``ANNOTATOR_DATABASE_URL``     ``sqlite:///<repo>/var/annotator.db``  SQLAlchemy URL of the store
+``ANNOTATOR_EXPORTS_DIR``      ``<repo>/exports``                   where reports are written
+``ANNOTATOR_SEEDS_DIR``        ``<repo>/seeds``                     the seed articles and claim catalogue
+``ANNOTATOR_HOST``             ``127.0.0.1``                        address the service listens on
+``ANNOTATOR_PORT``             ``5000``                             port the service listens on
+``ANNOTATOR_MAX_UPLOAD_BYTES`` ``5000000``                          largest article or catalogue file accepted
+``ANNOTATOR_FUZZY_THRESHOLD``  ``90``                               least rapidfuzz score (0-100) for a fuzzy quote match
+``ANNOTATOR_PAGE_SIZE``        ``50``                               default page size of API lists
+``ANNOTATOR_MAX_PAGE_SIZE``    ``500``                              largest page size a client may ask for
+=============================  ===================================  ==========================================
+
+The same keys, lower-case and without the ``ANNOTATOR_`` prefix, may be set in
+``<config dir>/settings.yaml``.  The README repeats this table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from .errors import InputError
+
+__all__ = ["Settings", "REPO_ROOT", "load_settings"]
+
+#: The checkout this package runs from; defaults for the working folders hang off it.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+ENV_PREFIX = "ANNOTATOR_"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Every setting of the service, resolved and typed."""
+
+    config_dir: Path
+    database_url: str
+    exports_dir: Path
+    seeds_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 5000
+    max_upload_bytes: int = 5_000_000
+    fuzzy_threshold: float = 90.0
+    page_size: int = 50
+    max_page_size: int = 500
+
+    @property
+    def migrations_dir(self) -> Path:
+        return REPO_ROOT / "migrations"
+
+    def rule_file(self, name: str) -> Path:
+        """Path of a rule file (``furniture.yaml``, ...) in the config folder."""
+        return self.config_dir / name
+
+
+class _SettingsSchema(Schema):
+    """Validates settings from the file and the environment alike."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    config_dir = fields.String()
+    database_url = fields.String(validate=validate.Length(min=1))
+    exports_dir = fields.String()
+    seeds_dir = fields.String()
+    host = fields.String(validate=validate.Length(min=1))
+    port = fields.Integer(validate=validate.Range(min=1, max=65535))
+    max_upload_bytes = fields.Integer(validate=validate.Range(min=1))
+    fuzzy_threshold = fields.Float(validate=validate.Range(min=0, max=100))
+    page_size = fields.Integer(validate=validate.Range(min=1))
+    max_page_size = fields.Integer(validate=validate.Range(min=1))
+
+
+def _defaults() -> dict[str, Any]:
+    return {
+        "config_dir": str(REPO_ROOT / "config"),
+        "database_url": f"sqlite:///{REPO_ROOT / 'var' / 'annotator.db'}",
+        "exports_dir": str(REPO_ROOT / "exports"),
+        "seeds_dir": str(REPO_ROOT / "seeds"),
+    }
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, str]:
+    names = _SettingsSchema().fields
+    return {
+        key[len(ENV_PREFIX):].lower(): value
+        for key, value in environ.items()
+        if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX):].lower() in names
+    }
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping of setting names to values")
+    unknown = sorted(set(data) - set(_SettingsSchema().fields))
+    if unknown:
+        raise InputError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}",
+            {name: ["unknown setting: check the spelling against the README table"] for name in unknown},
+        )
+    return data
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Resolve the settings: defaults < settings.yaml < environment < ``overrides``."""
+    environ = os.environ if environ is None else environ
+    env = _from_env(environ)
+    raw = _defaults()
+    config_dir = Path(overrides.get("config_dir") or env.get("config_dir") or raw["config_dir"])
+    raw.update(_from_file(config_dir / "settings.yaml"))
+    raw.update(env)
+    raw.update({k: str(v) if isinstance(v, Path) else v for k, v in overrides.items()})
+    try:
+        loaded = _SettingsSchema().load(raw)
+    except ValidationError as exc:
+        raise InputError(
+            "invalid settings: fix the variables or settings.yaml keys named below",
+            {key: list(msgs) for key, msgs in exc.normalized_messages().items()},
+        ) from exc
+    if loaded.get("page_size", 50) > loaded.get("max_page_size", 500):
+        raise InputError("invalid settings: page_size is larger than max_page_size")
+    for key in ("config_dir", "exports_dir", "seeds_dir"):
+        loaded[key] = Path(loaded[key])
+    return Settings(**loaded)

@@ -1,0 +1,132 @@
+"""One error tree for the whole service, and one JSON shape for it over HTTP.
+
+::
+
+    AnnotatorError                 500  something the service cannot do
+     ├── InputError                400  the caller sent something we cannot use
+     │    ├── IngestError          400  an article file (names file, line, field)
+     │    ├── CatalogueError       400  a claim catalogue (names claim, article)
+     │    └── PayloadTooLarge      413  over the configured size limit
+     ├── NotFound                  404  no such object
+     └── Conflict                  409  the request contradicts stored data
+
+Every error renders as ``{"code", "status", "message", "errors", "type"}``:
+the HTTP status code and its name, a sentence, ``errors`` mapping a location (a
+field name, ``"file:line"``, a claim id) to the messages saying what to fix, and
+a machine-readable ``type``.  The CLI prints the same message and exits with
+the code in :data:`EXIT_CODES`.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+__all__ = [
+    "AnnotatorError",
+    "InputError",
+    "IngestError",
+    "CatalogueError",
+    "PayloadTooLarge",
+    "NotFound",
+    "Conflict",
+    "EXIT_CODES",
+    "exit_code",
+]
+
+
+class AnnotatorError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    status = 500
+    kind = "internal_error"
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.status,
+            "status": HTTPStatus(self.status).phrase,
+            "message": self.message,
+            "errors": self.errors,
+            "type": self.kind,
+        }
+
+    def __str__(self) -> str:
+        if not self.errors:
+            return self.message
+        details = "\n".join(
+            f"  {where}: {msg}" for where, msgs in self.errors.items() for msg in msgs
+        )
+        return f"{self.message}\n{details}"
+
+
+class InputError(AnnotatorError):
+    """The caller sent something we cannot use; nothing was stored."""
+
+    status = 400
+    kind = "invalid_input"
+
+
+class IngestError(InputError):
+    """An article file was rejected.  ``source`` names the file, ``line`` the row."""
+
+    kind = "invalid_article_file"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str,
+        line: int | None = None,
+        field: str | None = None,
+        errors: dict[str, list[str]] | None = None,
+    ):
+        self.source = source
+        self.line = line
+        self.field = field
+        where = source if line is None else f"{source}:{line}"
+        if errors is None:
+            errors = {where if field is None else f"{where}:{field}": [message]}
+        super().__init__(f"{where}: {message}", errors)
+
+
+class CatalogueError(InputError):
+    """A claim catalogue was rejected as a whole."""
+
+    kind = "invalid_claim_catalogue"
+
+
+class PayloadTooLarge(InputError):
+    status = 413
+    kind = "payload_too_large"
+
+
+class NotFound(AnnotatorError):
+    status = 404
+    kind = "not_found"
+
+
+class Conflict(AnnotatorError):
+    status = 409
+    kind = "conflict"
+
+
+#: Exit codes of the ``annotator`` CLI, so scripts can tell failures apart
+#: (2 stays click's "bad command line"). Looked up along the class's MRO.
+EXIT_CODES = {
+    InputError: 3,
+    NotFound: 4,
+    Conflict: 5,
+    AnnotatorError: 1,
+}
+
+
+def exit_code(error: AnnotatorError) -> int:
+    """The CLI exit code for ``error``: its nearest class in :data:`EXIT_CODES`."""
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return 1

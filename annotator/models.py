@@ -1,0 +1,289 @@
+"""The store: typed SQLAlchemy 2.0 models, portable between SQLite and PostgreSQL.
+
+Enumerations are stored as short strings with CHECK constraints (``native_enum=False``)
+so that both databases hold the same thing and a new value is a plain migration.
+Timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "Base",
+    "Article",
+    "ArticleRevision",
+    "Claim",
+    "Mention",
+    "MentionOrigin",
+    "MentionStatus",
+    "Annotator",
+    "Judgment",
+    "JudgmentState",
+    "Verdict",
+    "Adjudication",
+    "LabelStudioProject",
+    "LabelStudioTask",
+    "utcnow",
+]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# Deterministic constraint names, so Alembic migrations can refer to them on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        dt.datetime: sa.DateTime(timezone=True),
+        dict[str, Any]: sa.JSON,
+        list[Any]: sa.JSON,
+    }
+
+
+def _enum(cls: type[enum.Enum], name: str) -> sa.Enum:
+    return sa.Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Verdict(str, enum.Enum):
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"
+    DENIED = "denied"
+
+
+class MentionOrigin(str, enum.Enum):
+    CATALOGUE = "catalogue"
+    SUGGESTED = "suggested"
+    ANNOTATOR = "annotator"
+
+
+class MentionStatus(str, enum.Enum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    PENDING = "pending"
+
+
+class JudgmentState(str, enum.Enum):
+    ACTIVE = "active"
+    SKIPPED = "skipped"
+    DELETED = "deleted"
+    #: kept for the record but never counted: names an unknown claim or verdict.
+    REJECTED = "rejected"
+
+
+class Article(Base):
+    """One news article, identified by ``external_id`` across re-ingests."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    revisions: Mapped[list[ArticleRevision]] = relationship(
+        back_populates="article",
+        order_by="ArticleRevision.number",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def current(self) -> ArticleRevision:
+        """The newest revision: the one mentions and pushes use."""
+        return self.revisions[-1]
+
+
+class ArticleRevision(Base):
+    """What one version of an article's file said, parsed and cleaned."""
+
+    __tablename__ = "article_revisions"
+    __table_args__ = (
+        sa.UniqueConstraint("article_id", "number"),
+        sa.UniqueConstraint("article_id", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    source: Mapped[str] = mapped_column(sa.String(255))
+    source_line: Mapped[int | None]
+    title: Mapped[str | None] = mapped_column(sa.Text)
+    outlet: Mapped[str | None] = mapped_column(sa.String(255))
+    url: Mapped[str | None] = mapped_column(sa.Text)
+    dateline_place: Mapped[str | None] = mapped_column(sa.String(255))
+    published_on: Mapped[dt.date | None]
+    published_year_inferred: Mapped[bool] = mapped_column(default=False)
+    published_text: Mapped[str | None] = mapped_column(sa.String(255))
+    #: ISO 639-1; empty when the text is too short or mixed to tell
+    language: Mapped[str | None] = mapped_column(sa.String(8))
+    raw_text: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(sa.Text)
+    removed: Mapped[list[Any]] = mapped_column(default=list)
+    ingested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="revisions")
+
+
+class Claim(Base):
+    """A claim named once in the catalogue, with a stable slug id."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    text_en: Mapped[str | None] = mapped_column(sa.Text)
+    story: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    mentions: Mapped[list[Mention]] = relationship(back_populates="claim")
+
+
+class Mention(Base):
+    """A claim in one article revision, with its evidence spans in that revision's body.
+
+    A suggested mention starts without a claim; accepting it names one.
+    ``dedup_key`` makes loading the same catalogue or suggestions twice a no-op:
+    the claim id for catalogue mentions, ``"start-end"`` for suggestions.
+    """
+
+    __tablename__ = "mentions"
+    __table_args__ = (sa.UniqueConstraint("revision_id", "origin", "dedup_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("claims.id", ondelete="CASCADE"), index=True
+    )
+    revision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("article_revisions.id", ondelete="CASCADE"), index=True
+    )
+    origin: Mapped[MentionOrigin] = mapped_column(_enum(MentionOrigin, "mention_origin"))
+    status: Mapped[MentionStatus] = mapped_column(_enum(MentionStatus, "mention_status"))
+    dedup_key: Mapped[str] = mapped_column(sa.String(120))
+    #: ``[[start, end], ...]`` offsets into the revision's clean body, sorted, disjoint.
+    spans: Mapped[list[Any]] = mapped_column(default=list)
+    #: the catalogue's quotes (or the suggested sentence) that the spans were located from.
+    quotes: Mapped[list[Any]] = mapped_column(default=list)
+    match_method: Mapped[str | None] = mapped_column(sa.String(16))
+    score: Mapped[float | None]
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    decided_by: Mapped[str | None] = mapped_column(sa.String(255))
+    decided_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    claim: Mapped[Claim | None] = relationship(back_populates="mentions")
+    revision: Mapped[ArticleRevision] = relationship()
+    judgments: Mapped[list[Judgment]] = relationship(back_populates="mention")
+
+
+class Annotator(Base):
+    """A person (or a clearly marked simulation) who judges claims in Label Studio."""
+
+    __tablename__ = "annotators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    name: Mapped[str | None] = mapped_column(sa.String(255))
+    simulated: Mapped[bool] = mapped_column(default=False)
+    ls_user_id: Mapped[int | None] = mapped_column(unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Judgment(Base):
+    """One annotator's verdict on one mention, from one Label Studio annotation."""
+
+    __tablename__ = "judgments"
+    __table_args__ = (sa.UniqueConstraint("ls_annotation_id", "mention_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mention_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentions.id", ondelete="CASCADE"), index=True
+    )
+    annotator_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("annotators.id", ondelete="CASCADE"), index=True
+    )
+    verdict: Mapped[Verdict | None] = mapped_column(_enum(Verdict, "verdict"))
+    confidence: Mapped[int | None]
+    #: ``[{"start", "end", "text"}, ...]`` in the mention's revision body.
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    state: Mapped[JudgmentState] = mapped_column(
+        _enum(JudgmentState, "judgment_state"), default=JudgmentState.ACTIVE
+    )
+    reject_reason: Mapped[str | None] = mapped_column(sa.Text)
+    ls_annotation_id: Mapped[int | None]
+    simulated: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    mention: Mapped[Mention] = relationship(back_populates="judgments")
+    annotator: Mapped[Annotator] = relationship()
+
+
+class Adjudication(Base):
+    """An adjudicator's verdict on a claim (or one mention); replaces, never overwrites."""
+
+    __tablename__ = "adjudications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[str] = mapped_column(sa.ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    mention_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mentions.id", ondelete="CASCADE"))
+    verdict: Mapped[Verdict] = mapped_column(_enum(Verdict, "verdict"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    adjudicator: Mapped[str] = mapped_column(sa.String(255))
+    replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("adjudications.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LabelStudioProject(Base):
+    """A Label Studio project this service created and pushes to."""
+
+    __tablename__ = "ls_projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ls_project_id: Mapped[int] = mapped_column(unique=True)
+    base_url: Mapped[str] = mapped_column(sa.Text)
+    title: Mapped[str] = mapped_column(sa.String(255))
+    config_hash: Mapped[str] = mapped_column(sa.String(64))
+    last_synced_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LabelStudioTask(Base):
+    """The Label Studio task that carries one article revision and its claims."""
+
+    __tablename__ = "ls_tasks"
+    __table_args__ = (sa.UniqueConstraint("project_id", "revision_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("ls_projects.id", ondelete="CASCADE"))
+    revision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("article_revisions.id", ondelete="CASCADE")
+    )
+    ls_task_id: Mapped[int] = mapped_column(unique=True)
+    payload_hash: Mapped[str] = mapped_column(sa.String(64))
+    pushed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
