@@ -6,6 +6,10 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
+# Label Studio pins Django and ~80 other packages, so it gets a virtual environment of its own.
+LABEL_STUDIO_VERSION := 1.23.2
+LS_VENV := .venv-labelstudio
+LS_STAMP := $(LS_VENV)/.installed-$(LABEL_STUDIO_VERSION)
 
 .PHONY: run test setup clean
 
@@ -15,7 +19,7 @@ run: setup
 test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-setup: $(STAMP)
+setup: $(STAMP) $(LS_STAMP)
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,5 +27,11 @@ $(STAMP): setup.cfg pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(LS_STAMP):
+	$(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LS_VENV)/bin/python -m pip install --quiet 'label-studio==$(LABEL_STUDIO_VERSION)'
+	touch $(LS_STAMP)
+
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(LS_VENV) var

@@ -473,3 +473,7 @@ def run(serve: bool) -> None:
     )
     if serve:
         _serve(settings.host, settings.port)
+
+
+if __name__ == "__main__":
+    main()

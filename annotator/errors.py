@@ -8,7 +8,13 @@
      │    ├── CatalogueError       400  a claim catalogue (names claim, article)
      │    └── PayloadTooLarge      413  over the configured size limit
      ├── NotFound                  404  no such object
-     └── Conflict                  409  the request contradicts stored data
+     ├── Conflict                  409  the request contradicts stored data
+     └── LabelStudioError          502  Label Studio answered, but not as expected
+          ├── LabelStudioUnavailable 503  not installed, down, or did not start
+          │    └── PortBusy        503  the port is taken by something else
+          ├── AlreadyRunning       409  this data folder is served elsewhere already
+          ├── LoginRefused         401  the login form refused an e-mail and password
+          └── UserRejected         400  Label Studio refused a new user (also an InputError)
 
 Every error renders as ``{"code", "status", "message", "errors", "type"}``:
 the HTTP status code and its name, a sentence, ``errors`` mapping a location (a
@@ -29,6 +35,12 @@ __all__ = [
     "PayloadTooLarge",
     "NotFound",
     "Conflict",
+    "LabelStudioError",
+    "LabelStudioUnavailable",
+    "PortBusy",
+    "AlreadyRunning",
+    "LoginRefused",
+    "UserRejected",
     "EXIT_CODES",
     "exit_code",
 ]
@@ -114,12 +126,64 @@ class Conflict(AnnotatorError):
     kind = "conflict"
 
 
+class LabelStudioError(AnnotatorError):
+    """Label Studio answered, but not as expected."""
+
+    status = 502
+    kind = "label_studio_error"
+
+
+class LabelStudioUnavailable(LabelStudioError):
+    """Label Studio is not installed, did not start in time, or exited."""
+
+    status = 503
+    kind = "label_studio_unavailable"
+
+
+class PortBusy(LabelStudioUnavailable):
+    """The port is taken by something that is not our server for this data folder."""
+
+    kind = "label_studio_port_busy"
+
+    def __init__(self, host: str, port: int, holder: str):
+        self.host = host
+        self.port = port
+        super().__init__(
+            f"port {port} on {host} is already in use by {holder}; "
+            f"stop it or choose another port (Label Studio would silently move to another one)",
+            {"port": [f"{host}:{port} is in use by {holder}"]},
+        )
+
+
+class AlreadyRunning(LabelStudioError):
+    """The data folder is already served by a server on another port."""
+
+    status = 409
+    kind = "label_studio_already_running"
+
+
+class LoginRefused(LabelStudioError):
+    """Label Studio's login form refused the e-mail and password."""
+
+    status = 401
+    kind = "label_studio_login_refused"
+
+
+class UserRejected(LabelStudioError, InputError):
+    """Label Studio refused to create a user (bad e-mail, short password, ...)."""
+
+    status = 400
+    kind = "label_studio_user_rejected"
+
+
 #: Exit codes of the ``annotator`` CLI, so scripts can tell failures apart
 #: (2 stays click's "bad command line"). Looked up along the class's MRO.
 EXIT_CODES = {
     InputError: 3,
     NotFound: 4,
     Conflict: 5,
+    LabelStudioUnavailable: 6,
+    LabelStudioError: 7,
     AnnotatorError: 1,
 }
 
