@@ -8,9 +8,10 @@ collects annotators' verdicts, and the service adds them up into reports.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # the pure cores (verdicts, ingest) must not pull in Flask
+    from flask import Flask
 
 __all__ = ["create_app", "__version__"]
 
@@ -19,6 +20,8 @@ __version__ = "0.1.0"
 
 def create_app(settings_overrides: dict[str, Any] | None = None) -> Flask:
     """Build the service; ``settings_overrides`` win over file and environment (tests)."""
+    from flask import Flask
+
     from . import api, db
     from .config import load_settings
     from .services.rules import load_rules

@@ -19,7 +19,6 @@ is read from the text:
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -47,8 +46,6 @@ class ParsedArticle:
     language: str | None
     body: str
     removed: tuple[str, ...]
-    #: sha256 (hex) of the record's raw text, furniture included
-    content_hash: str
 
 
 def parse_article(
@@ -94,7 +91,6 @@ def parse_article(
         language=record.language or detect_language(cleaned.body, rules.languages),
         body=cleaned.body,
         removed=tuple(cleaned.removed),
-        content_hash=hashlib.sha256(record.text.encode("utf-8")).hexdigest(),
     )
 
 

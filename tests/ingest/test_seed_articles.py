@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -277,13 +276,6 @@ def test_sentences_next_to_furniture_survive(seed: tuple[Seed, ParsedArticle]) -
     expected, article = seed
     paragraphs = article.body.split("\n\n")
     assert [n for n in expected.neighbours if n not in paragraphs] == []
-
-
-def test_content_hash_is_sha256_of_the_raw_text(seed: tuple[Seed, ParsedArticle]) -> None:
-    expected, article = seed
-    # The seeds are UTF-8 with LF newlines, so the raw text is the file itself.
-    raw = (SEEDS / f"{expected.external_id}.txt").read_bytes()
-    assert article.content_hash == hashlib.sha256(raw).hexdigest()
 
 
 def test_removed_furniture_of_seed_000(rules: FurnitureRules) -> None:

@@ -1,0 +1,249 @@
+"""Published worked examples, reproduced to their published precision.
+
+Each data set is transcribed from its source (named in the test), and where
+the source prints intermediate figures the transcription is checked against
+them too, so a typo in a table cannot hide behind a lucky total.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from annotator.verdicts import (
+    LabelSet,
+    fleiss_kappa,
+    judgments,
+    krippendorff_alpha,
+    percent_agreement,
+    project_agreement,
+)
+
+NUMBERS_1_TO_5 = LabelSet((1, 2, 3, 4, 5), ordered=True)
+
+# Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability.
+# Section C, "Nominal data, any number of observers, missing data":
+# observers A-D (rows) x units 1-12 (columns); None = not coded.
+KRIPPENDORFF_2011 = {
+    "A": [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
+    "B": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
+    "C": [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
+    "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
+}
+
+# Wikipedia, "Fleiss' kappa", worked example: 10 subjects (rows), 14 raters
+# each, number of raters per category 1-5 (columns).
+WIKIPEDIA_FLEISS = [
+    [0, 0, 0, 0, 14],
+    [0, 2, 6, 4, 2],
+    [0, 0, 3, 5, 6],
+    [0, 3, 9, 2, 0],
+    [2, 2, 8, 1, 1],
+    [7, 7, 0, 0, 0],
+    [3, 2, 6, 3, 0],
+    [2, 5, 3, 2, 2],
+    [6, 5, 2, 1, 0],
+    [0, 2, 2, 3, 7],
+]
+
+# Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
+# Psychological Bulletin 76(5), 378-382, Table 1: 30 patients, 6 psychiatrists
+# each; columns depression, personality disorder, schizophrenia, neurosis,
+# other.
+FLEISS_1971 = [
+    [0, 0, 0, 6, 0],
+    [0, 3, 0, 0, 3],
+    [0, 1, 4, 0, 1],
+    [0, 0, 0, 0, 6],
+    [0, 3, 0, 3, 0],
+    [2, 0, 4, 0, 0],
+    [0, 0, 4, 0, 2],
+    [2, 0, 3, 1, 0],
+    [2, 0, 0, 4, 0],
+    [0, 0, 0, 0, 6],
+    [1, 0, 0, 5, 0],
+    [1, 1, 0, 4, 0],
+    [0, 3, 3, 0, 0],
+    [1, 0, 0, 5, 0],
+    [0, 2, 0, 3, 1],
+    [0, 0, 5, 0, 1],
+    [3, 0, 0, 1, 2],
+    [5, 1, 0, 0, 0],
+    [0, 2, 0, 4, 0],
+    [1, 0, 2, 0, 3],
+    [0, 0, 0, 0, 6],
+    [0, 1, 0, 5, 0],
+    [0, 2, 0, 1, 3],
+    [2, 0, 0, 4, 0],
+    [1, 0, 0, 4, 1],
+    [0, 5, 0, 1, 0],
+    [4, 0, 0, 0, 2],
+    [0, 2, 0, 4, 0],
+    [1, 0, 5, 0, 0],
+    [0, 0, 0, 0, 6],
+]
+FLEISS_1971_CATEGORIES = (
+    "depression",
+    "personality disorder",
+    "schizophrenia",
+    "neurosis",
+    "other",
+)
+
+
+def from_matrix(rows: dict[str, list]) -> pd.DataFrame:
+    """Observer x unit matrix (None = missing) -> long table."""
+    return pd.DataFrame(
+        [
+            {"unit": f"u{i + 1}", "annotator": who, "label": value}
+            for who, values in rows.items()
+            for i, value in enumerate(values)
+            if value is not None
+        ]
+    )
+
+
+def from_counts(table: list[list[int]], labels: tuple) -> pd.DataFrame:
+    """Fleiss form (raters per category per subject) -> long table.
+
+    Fleiss' raters are not the same people across subjects; raters are named
+    by position, which no figure used here depends on.
+    """
+    rows = []
+    for subject, counts in enumerate(table):
+        position = 0
+        for label, count in zip(labels, counts, strict=True):
+            for _ in range(count):
+                rows.append(
+                    {
+                        "unit": f"s{subject + 1:02d}",
+                        "annotator": f"r{position + 1:02d}",
+                        "label": label,
+                    }
+                )
+                position += 1
+    return pd.DataFrame(rows)
+
+
+class TestKrippendorff2011:
+    def table(self):
+        return judgments(from_matrix(KRIPPENDORFF_2011), NUMBERS_1_TO_5)
+
+    def test_nominal_alpha_is_0_743(self):
+        figure = krippendorff_alpha(self.table(), "nominal")
+        assert round(figure.value, 3) == 0.743
+        # 11 units are pairable (unit 12 has a single value), holding 40 values
+        assert figure.n_units == 11
+        assert self.table().counts[self.table().counts.sum(axis=1) >= 2].sum() == 40
+
+    def test_interval_alpha_is_0_849(self):
+        assert round(krippendorff_alpha(self.table(), "interval").value, 3) == 0.849
+
+    def test_ordinal_alpha_is_0_815(self):
+        assert round(krippendorff_alpha(self.table(), "ordinal").value, 3) == 0.815
+
+    def test_a_distance_matrix_reproduces_the_named_metrics(self):
+        table = self.table()
+        values = np.arange(1, 6, dtype=float)
+        nominal = 1 - np.eye(5)
+        interval = (values[:, None] - values[None, :]) ** 2
+        assert krippendorff_alpha(table, nominal).value == pytest.approx(
+            krippendorff_alpha(table, "nominal").value, rel=1e-12
+        )
+        assert krippendorff_alpha(table, interval).value == pytest.approx(
+            krippendorff_alpha(table, "interval").value, rel=1e-12
+        )
+
+
+class TestWikipediaFleiss:
+    labels = LabelSet((1, 2, 3, 4, 5))
+
+    def test_kappa_is_0_210(self):
+        table = judgments(from_counts(WIKIPEDIA_FLEISS, self.labels.labels), self.labels)
+        figure = fleiss_kappa(table)
+        assert round(figure.value, 3) == 0.210
+        assert figure.n_units == 10
+
+    def test_transcription_matches_the_published_intermediate_figures(self):
+        counts = np.array(WIKIPEDIA_FLEISS)
+        assert (counts.sum(axis=1) == 14).all()
+        assert (counts.sum(axis=0) / counts.sum()).round(3).tolist() == [
+            0.143,
+            0.2,
+            0.279,
+            0.15,
+            0.229,
+        ]
+        p_i = ((counts * counts).sum(axis=1) - 14) / (14 * 13)
+        assert p_i.round(3).tolist() == [
+            1.0,
+            0.253,
+            0.308,
+            0.44,
+            0.33,
+            0.462,
+            0.242,
+            0.176,
+            0.286,
+            0.286,
+        ]
+
+    def test_percent_agreement_is_fleiss_p_bar_0_378(self):
+        table = judgments(from_counts(WIKIPEDIA_FLEISS, self.labels.labels), self.labels)
+        assert round(percent_agreement(table).value, 3) == 0.378
+
+
+class TestFleiss1971:
+    labels = LabelSet(FLEISS_1971_CATEGORIES)
+
+    def test_kappa_is_0_430(self):
+        table = judgments(from_counts(FLEISS_1971, FLEISS_1971_CATEGORIES), self.labels)
+        figure = fleiss_kappa(table)
+        assert round(figure.value, 3) == 0.430
+        assert figure.n_units == 30
+
+    def test_transcription_matches_the_published_proportions(self):
+        counts = np.array(FLEISS_1971)
+        assert (counts.sum(axis=1) == 6).all()
+        assert (counts.sum(axis=0) / counts.sum()).round(3).tolist() == [
+            0.144,
+            0.144,
+            0.167,
+            0.306,
+            0.239,
+        ]
+
+    @pytest.mark.parametrize(
+        ("category", "kappa"),
+        [
+            ("depression", 0.245),
+            ("personality disorder", 0.245),
+            ("schizophrenia", 0.520),
+            ("neurosis", 0.471),
+            ("other", 0.566),
+        ],
+        ids=lambda v: str(v),
+    )
+    def test_per_category_kappa(self, category, kappa):
+        # Fleiss' kappa for one category = kappa of "category" vs "any other"
+        data = from_counts(FLEISS_1971, FLEISS_1971_CATEGORIES)
+        data["label"] = np.where(data["label"] == category, "yes", "no")
+        assert round(fleiss_kappa(judgments(data, LabelSet(("yes", "no")))).value, 3) == kappa
+
+
+def test_wikipedia_cohen_kappa_is_0_40():
+    # Wikipedia, "Cohen's kappa", first example: 50 grant proposals read by
+    # A and B; yes/yes 20, yes/no 5, no/yes 10, no/no 15.
+    cells = [("yes", "yes", 20), ("yes", "no", 5), ("no", "yes", 10), ("no", "no", 15)]
+    rows, unit = [], 0
+    for a, b, count in cells:
+        for _ in range(count):
+            unit += 1
+            rows += [
+                {"unit": unit, "annotator": "A", "label": a},
+                {"unit": unit, "annotator": "B", "label": b},
+            ]
+    report = project_agreement(judgments(pd.DataFrame(rows), LabelSet(("yes", "no"))))
+    pair = report.pairs.iloc[0]
+    assert (pair["n_units"], pair["agreement"]) == (50, 0.7)
+    assert round(pair["kappa"], 2) == 0.40
+    assert report.kappa_matrix.loc["A", "B"] == report.kappa_matrix.loc["B", "A"] == pair["kappa"]
