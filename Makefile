@@ -10,13 +10,15 @@ STAMP := $(VENV)/.installed
 LABEL_STUDIO_VERSION := 1.23.2
 LS_VENV := .venv-labelstudio
 LS_STAMP := $(LS_VENV)/.installed-$(LABEL_STUDIO_VERSION)
+# The browser tests drive Debian's Chromium (no test tool may download a browser of its own).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test setup clean
 
 run: setup
 	$(VENV)/bin/annotator run
 
-test: setup
+test: setup $(CHROMIUM)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 setup: $(STAMP) $(LS_STAMP)
@@ -32,6 +34,10 @@ $(LS_STAMP):
 	$(LS_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(LS_VENV)/bin/python -m pip install --quiet 'label-studio==$(LABEL_STUDIO_VERSION)'
 	touch $(LS_STAMP)
+
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 clean:
 	rm -rf $(VENV) $(LS_VENV) var

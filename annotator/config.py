@@ -14,6 +14,14 @@ Environment variable           Default                              Meaning
 ``ANNOTATOR_FUZZY_THRESHOLD``  ``90``                               least rapidfuzz score (0-100) for a fuzzy quote match
 ``ANNOTATOR_PAGE_SIZE``        ``50``                               default page size of API lists
 ``ANNOTATOR_MAX_PAGE_SIZE``    ``500``                              largest page size a client may ask for
+``ANNOTATOR_LABEL_STUDIO_URL`` (empty: the local server)            an existing Label Studio to use instead
+``ANNOTATOR_LABEL_STUDIO_API_KEY`` (empty: the local server's)      its API key (legacy token or personal access token)
+``ANNOTATOR_LABEL_STUDIO_PORT`` ``8080``                            port of the local Label Studio
+``ANNOTATOR_LABEL_STUDIO_DATA_DIR`` ``<repo>/var/labelstudio``      data folder of the local Label Studio
+``ANNOTATOR_LABEL_STUDIO_PROJECT`` ``claims``                       key of the project pushes go to
+``ANNOTATOR_PUBLIC_URL``       ``http://<host>:<port>``             where Label Studio reaches this service (webhooks)
+``ANNOTATOR_WEBHOOK_SECRET``   (generated into var/)                shared secret Label Studio sends with webhooks
+``ANNOTATOR_SYNC_INTERVAL``    ``60``                               seconds between background syncs of ``serve`` (0: off)
 =============================  ===================================  ==========================================
 
 The same keys, lower-case and without the ``ANNOTATOR_`` prefix, may be set in
@@ -55,6 +63,24 @@ class Settings:
     fuzzy_threshold: float = 90.0
     page_size: int = 50
     max_page_size: int = 500
+    label_studio_url: str = ""
+    label_studio_api_key: str = dataclasses.field(default="", repr=False)
+    label_studio_port: int = 8080
+    label_studio_data_dir: Path = REPO_ROOT / "var" / "labelstudio"
+    label_studio_project: str = "claims"
+    public_url: str = ""
+    webhook_secret: str = dataclasses.field(default="", repr=False)
+    sync_interval: float = 60.0
+
+    @property
+    def service_url(self) -> str:
+        """Where Label Studio reaches this service: ``public_url``, else host and port."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def var_dir(self) -> Path:
+        """The git-ignored working area for generated state."""
+        return REPO_ROOT / "var"
 
     @property
     def migrations_dir(self) -> Path:
@@ -81,6 +107,14 @@ class _SettingsSchema(Schema):
     fuzzy_threshold = fields.Float(validate=validate.Range(min=0, max=100))
     page_size = fields.Integer(validate=validate.Range(min=1))
     max_page_size = fields.Integer(validate=validate.Range(min=1))
+    label_studio_url = fields.String(validate=validate.Regexp(r"^(https?://.+)?$", error="must start with http:// or https://"))
+    label_studio_api_key = fields.String()
+    label_studio_port = fields.Integer(validate=validate.Range(min=1, max=65535))
+    label_studio_data_dir = fields.String()
+    label_studio_project = fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,60}$", error="use lowercase letters, digits and hyphens"))
+    public_url = fields.String(validate=validate.Regexp(r"^(https?://.+)?$", error="must start with http:// or https://"))
+    webhook_secret = fields.String(validate=validate.Length(max=200))
+    sync_interval = fields.Float(validate=validate.Range(min=0))
 
 
 def _defaults() -> dict[str, Any]:
@@ -89,6 +123,7 @@ def _defaults() -> dict[str, Any]:
         "database_url": f"sqlite:///{REPO_ROOT / 'var' / 'annotator.db'}",
         "exports_dir": str(REPO_ROOT / "exports"),
         "seeds_dir": str(REPO_ROOT / "seeds"),
+        "label_studio_data_dir": str(REPO_ROOT / "var" / "labelstudio"),
     }
 
 
@@ -139,6 +174,6 @@ def load_settings(
         ) from exc
     if loaded.get("page_size", 50) > loaded.get("max_page_size", 500):
         raise InputError("invalid settings: page_size is larger than max_page_size")
-    for key in ("config_dir", "exports_dir", "seeds_dir"):
+    for key in ("config_dir", "exports_dir", "seeds_dir", "label_studio_data_dir"):
         loaded[key] = Path(loaded[key])
     return Settings(**loaded)

@@ -24,6 +24,7 @@ __all__ = [
     "MentionStatus",
     "Annotator",
     "Judgment",
+    "JudgmentRevision",
     "JudgmentState",
     "Verdict",
     "Adjudication",
@@ -214,13 +215,19 @@ class Annotator(Base):
 
 
 class Judgment(Base):
-    """One annotator's verdict on one mention, from one Label Studio annotation."""
+    """One annotator's verdict on one claim of one Label Studio annotation.
+
+    An annotation of a task with n claims gives n judgments, told apart by
+    ``claim_index`` (the claim's position in the task).  One that names an
+    unknown claim index or verdict is kept with state ``rejected`` and the
+    reason, and without a mention; it never counts.
+    """
 
     __tablename__ = "judgments"
-    __table_args__ = (sa.UniqueConstraint("ls_annotation_id", "mention_id"),)
+    __table_args__ = (sa.UniqueConstraint("ls_annotation_id", "claim_index"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mention_id: Mapped[int] = mapped_column(
+    mention_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("mentions.id", ondelete="CASCADE"), index=True
     )
     annotator_id: Mapped[int] = mapped_column(
@@ -236,12 +243,38 @@ class Judgment(Base):
     )
     reject_reason: Mapped[str | None] = mapped_column(sa.Text)
     ls_annotation_id: Mapped[int | None]
+    ls_task_id: Mapped[int | None] = mapped_column(index=True)
+    claim_index: Mapped[int | None]
+    #: Label Studio's ``updated_at`` of the annotation this judgment was read from.
+    ls_updated_at: Mapped[dt.datetime | None]
     simulated: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    mention: Mapped[Mention] = relationship(back_populates="judgments")
+    mention: Mapped[Mention | None] = relationship(back_populates="judgments")
     annotator: Mapped[Annotator] = relationship()
+    history: Mapped[list[JudgmentRevision]] = relationship(
+        back_populates="judgment", order_by="JudgmentRevision.id", cascade="all, delete-orphan"
+    )
+
+
+class JudgmentRevision(Base):
+    """What a judgment said before an update or deletion replaced it."""
+
+    __tablename__ = "judgment_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    judgment_id: Mapped[int] = mapped_column(sa.ForeignKey("judgments.id", ondelete="CASCADE"), index=True)
+    verdict: Mapped[Verdict | None] = mapped_column(_enum(Verdict, "verdict"))
+    confidence: Mapped[int | None]
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    state: Mapped[JudgmentState] = mapped_column(_enum(JudgmentState, "judgment_state"))
+    reject_reason: Mapped[str | None] = mapped_column(sa.Text)
+    ls_updated_at: Mapped[dt.datetime | None]
+    replaced_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    judgment: Mapped[Judgment] = relationship(back_populates="history")
 
 
 class Adjudication(Base):
@@ -260,30 +293,52 @@ class Adjudication(Base):
 
 
 class LabelStudioProject(Base):
-    """A Label Studio project this service created and pushes to."""
+    """A Label Studio project this service created and pushes to.
+
+    ``project_key`` is also written into the project's description, so a project
+    created just before a crash is found again instead of made twice.
+    """
 
     __tablename__ = "ls_projects"
+    __table_args__ = (sa.UniqueConstraint("base_url", "ls_project_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ls_project_id: Mapped[int] = mapped_column(unique=True)
-    base_url: Mapped[str] = mapped_column(sa.Text)
+    project_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    ls_project_id: Mapped[int]
+    base_url: Mapped[str] = mapped_column(sa.String(255))
     title: Mapped[str] = mapped_column(sa.String(255))
     config_hash: Mapped[str] = mapped_column(sa.String(64))
+    webhook_id: Mapped[int | None]
+    #: newest Label Studio ``updated_at`` seen by a sync: the next one asks from here.
+    synced_until: Mapped[dt.datetime | None]
     last_synced_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+    tasks: Mapped[list[LabelStudioTask]] = relationship(back_populates="project")
+
 
 class LabelStudioTask(Base):
-    """The Label Studio task that carries one article revision and its claims."""
+    """The Label Studio task that carries one article revision and its claims.
+
+    ``mention_ids`` lists the task's claims in Repeater order: Label Studio names
+    a claim by its position (``verdict_2``), so the list only ever grows.
+    """
 
     __tablename__ = "ls_tasks"
-    __table_args__ = (sa.UniqueConstraint("project_id", "revision_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "revision_id"),
+        sa.UniqueConstraint("project_id", "ls_task_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("ls_projects.id", ondelete="CASCADE"))
     revision_id: Mapped[int] = mapped_column(
         sa.ForeignKey("article_revisions.id", ondelete="CASCADE")
     )
-    ls_task_id: Mapped[int] = mapped_column(unique=True)
+    ls_task_id: Mapped[int]
+    mention_ids: Mapped[list[Any]] = mapped_column(default=list)
     payload_hash: Mapped[str] = mapped_column(sa.String(64))
     pushed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[LabelStudioProject] = relationship(back_populates="tasks")
+    revision: Mapped[ArticleRevision] = relationship()

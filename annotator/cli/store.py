@@ -1,77 +1,26 @@
-"""The ``annotator`` command line.
-
-Every command runs inside the Flask app (same settings, same store, same
-services as the API).  Exit codes scripts can trust: 0 done, 1 unexpected
-failure, 2 bad command line, 3 input rejected (nothing stored), 4 not found,
-5 conflict with stored data.
-"""
+"""Commands on the store: schema, articles, claims, mentions."""
 
 from __future__ import annotations
 
-import functools
-import json
 import sys
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 from tqdm import tqdm
 
-from . import create_app
-from .db import current_revision, get_session, head_revision, transaction, upgrade
-from .errors import AnnotatorError, Conflict, InputError, NotFound, exit_code
-from .ingest.formats import SUPPORTED_EXTENSIONS
-from .models import Article, Claim, Mention, MentionOrigin, MentionStatus
-from .services import mentions as mention_service
-from .services.articles import ingest_file
-from .services.catalogue import store_catalogue
-from .services.mentions import store_suggestions
+from ..db import current_revision, get_session, head_revision, transaction, upgrade
+from ..errors import Conflict, InputError, NotFound, exit_code
+from ..ingest.formats import SUPPORTED_EXTENSIONS
+from ..models import Article, ArticleRevision, Claim, Mention, MentionOrigin, MentionStatus
+from ..services import mentions as mention_service
+from ..services.articles import ingest_file
+from ..services.catalogue import store_catalogue
+from ..services.mentions import store_suggestions
+from .base import echo_json, echo_table, main, with_app
 
-__all__ = ["main"]
-
-
-def _app() -> Flask:
-    return click.get_current_context().obj
-
-
-def with_app(command):
-    """Run ``command`` in an app context; turn service errors into messages and exit codes."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        with _app().app_context():
-            try:
-                return command(*args, **kwargs)
-            except AnnotatorError as error:
-                click.secho(f"error: {error}", fg="red", err=True)
-                sys.exit(exit_code(error))
-
-    return wrapper
-
-
-def _echo_json(data) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-
-
-def _echo_table(header: list[str], rows: list[list[str]]) -> None:
-    """Print rows under ``header`` in aligned columns (the last one unpadded)."""
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
-    for row in [header, *rows]:
-        click.echo("  ".join([cell.ljust(w) for cell, w in zip(row, widths)] + [row[-1]]).rstrip())
-
-
-@click.group()
-@click.version_option(package_name="annotator")
-@click.pass_context
-def main(ctx: click.Context) -> None:
-    """Claim-verification annotation service: ingest, claims, mentions, the API."""
-    try:
-        ctx.obj = create_app()
-    except AnnotatorError as error:
-        click.secho(f"error: {error}", fg="red", err=True)
-        sys.exit(exit_code(error))
-
+__all__ = ["ingest_paths", "load_catalogue_file", "articles_list"]
 
 # -- the store ---------------------------------------------------------------
 
@@ -143,7 +92,7 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
     """
     reports, failures = ingest_paths(paths, quiet=as_json)
     if as_json:
-        _echo_json({"files": [_report_dict(r) for r in reports], "rejected": [f.to_dict() for f in failures]})
+        echo_json({"files": [_report_dict(r) for r in reports], "rejected": [f.to_dict() for f in failures]})
     else:
         for report in reports:
             note = f" ({report.note})" if report.note else ""
@@ -196,7 +145,7 @@ def articles_list(as_json: bool) -> None:
             }
         )
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     table = [
         [
@@ -211,7 +160,7 @@ def articles_list(as_json: bool) -> None:
         ]
         for r in rows
     ]
-    _echo_table(["id", "article", "rev", "outlet", "place", "published", "lang", "title"], table)
+    echo_table(["id", "article", "rev", "outlet", "place", "published", "lang", "title"], table)
 
 
 @articles.command("show")
@@ -285,7 +234,7 @@ def claims_list(as_json: bool) -> None:
         for c in get_session().scalars(sa.select(Claim).order_by(Claim.id))
     ]
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     for r in rows:
         click.echo(f"{r['id']}  ({r['articles']} article(s))\n    {r['text']}")
@@ -298,8 +247,9 @@ def claims_list(as_json: bool) -> None:
 @with_app
 def claims_add(claim_id: str, text: str, text_en: str | None) -> None:
     """Add a claim with a slug id and its canonical sentence."""
-    from .api.schemas import ClaimCreateSchema
     from marshmallow import ValidationError
+
+    from ..api.schemas import ClaimCreateSchema
 
     try:
         data = ClaimCreateSchema().load({"id": claim_id, "text": text, "text_en": text_en})
@@ -329,8 +279,6 @@ def mentions() -> None:
 @with_app
 def mentions_list(claim_id, article_id, origin, status, as_json: bool) -> None:
     """List mentions, e.g. `--origin suggested --status pending` for the review queue."""
-    from .models import ArticleRevision
-
     query = sa.select(Mention).join(ArticleRevision).order_by(ArticleRevision.article_id, Mention.id)
     if claim_id:
         query = query.where(Mention.claim_id == claim_id)
@@ -355,7 +303,7 @@ def mentions_list(claim_id, article_id, origin, status, as_json: bool) -> None:
         for m in get_session().scalars(query)
     ]
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     for r in rows:
         score = f" score {r['score']:.2f} ({', '.join(r['reasons'])})" if r["score"] is not None else ""
@@ -405,75 +353,3 @@ def suggest() -> None:
     click.echo(f"{added} new suggestion(s) over {len(articles_)} article(s)")
 
 
-# -- the service -------------------------------------------------------------
-
-
-@main.command()
-@click.option("--output", "-o", type=click.File("w"), default="-", help="Where to write (default stdout).")
-@with_app
-def openapi(output) -> None:
-    """Write the OpenAPI document of the HTTP API."""
-    output.write(json.dumps(current_app.extensions["annotator.api"].spec.to_dict(), indent=2))
-    output.write("\n")
-
-
-def _serve(host: str, port: int) -> None:
-    import waitress
-
-    app = _app()
-    click.echo(f"annotator API listening on http://{host}:{port}/api  (docs: http://{host}:{port}/api/docs)")
-    waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
-
-
-@main.command()
-@click.option("--host", help="Address to listen on (default: the host setting).")
-@click.option("--port", type=int, help="Port to listen on (default: the port setting).")
-@with_app
-def serve(host: str | None, port: int | None) -> None:
-    """Start the HTTP service (waitress) and print where it listens."""
-    settings = current_app.extensions["annotator.settings"]
-    _serve(host or settings.host, port or settings.port)
-
-
-@main.command()
-@click.option("--serve/--no-serve", default=True, help="Start the service at the end (default) or stop.")
-@with_app
-def run(serve: bool) -> None:
-    """The whole job on the embedded defaults: store, seeds, catalogue, suggestions, service."""
-    settings = current_app.extensions["annotator.settings"]
-    engine = current_app.extensions["annotator.engine"]
-    upgrade(engine)
-    click.echo(f"store: {engine.url.render_as_string()} (schema {current_revision(engine)})")
-    reports, failures = ingest_paths((settings.seeds_dir,))
-    for failure in failures:
-        click.secho(f"rejected: {failure}", fg="red", err=True)
-    if failures:
-        sys.exit(exit_code(failures[0]))
-    click.echo(
-        f"seeds: {sum(r.count('created') for r in reports)} new, "
-        f"{sum(r.count('revised') for r in reports)} revised, "
-        f"{sum(r.count('unchanged') for r in reports)} unchanged"
-    )
-    click.get_current_context().invoke(articles_list, as_json=False)
-    report = load_catalogue_file(settings.seeds_dir / "claims.yaml")
-    session = get_session()
-    accepted = session.scalar(
-        sa.select(sa.func.count(Mention.id)).where(Mention.origin == MentionOrigin.CATALOGUE)
-    )
-    pending = session.scalar(
-        sa.select(sa.func.count(Mention.id)).where(
-            Mention.origin == MentionOrigin.SUGGESTED, Mention.status == MentionStatus.PENDING
-        )
-    )
-    total_claims = report.claims_created + report.claims_updated + report.claims_unchanged
-    click.echo(
-        f"catalogue: {total_claims} claims, {accepted} located mentions"
-        f" ({', '.join(f'{k} {v}' for k, v in sorted(report.match_methods.items()))});"
-        f" {pending} suggested sentences await review (`annotator mentions list --origin suggested`)"
-    )
-    if serve:
-        _serve(settings.host, settings.port)
-
-
-if __name__ == "__main__":
-    main()

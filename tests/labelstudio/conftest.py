@@ -53,3 +53,32 @@ def fresh_labelstudio(tmp_path, labelstudio_template):
     )
     yield server
     server.down()
+
+
+@pytest.fixture
+def seeded_app(database_url, tmp_path, labelstudio):
+    """The service on a fresh store holding the seeds and their catalogue, pointed at
+    the session's Label Studio under a project key of its own."""
+    from pathlib import Path
+    from uuid import uuid4
+
+    from annotator import create_app
+    from annotator.cli.store import ingest_paths, load_catalogue_file
+
+    seeds = Path(__file__).resolve().parents[2] / "seeds"
+    app = create_app(
+        {
+            "database_url": database_url,
+            "exports_dir": tmp_path / "exports",
+            "label_studio_url": labelstudio.url,
+            "label_studio_api_key": labelstudio.token,
+            "label_studio_project": f"test-{uuid4().hex[:10]}",
+            "webhook_secret": "test-webhook-secret",
+        }
+    )
+    with app.app_context():
+        reports, failures = ingest_paths((seeds,), quiet=True)
+        assert not failures
+        load_catalogue_file(seeds / "claims.yaml")
+    yield app
+    app.extensions["annotator.engine"].dispose()

@@ -1,0 +1,161 @@
+"""Commands around Label Studio: the local server, push, sync, annotators."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from tqdm import tqdm
+
+from ..db import get_session, transaction
+from ..errors import NotFound
+from ..labelstudio.annotators import add_annotator
+from ..labelstudio.connection import connect, local_server
+from ..labelstudio.push import push as push_project
+from ..labelstudio.sync import sync as sync_project
+from ..models import Annotator, LabelStudioProject
+from .base import echo_json, echo_table, main, with_app
+
+__all__ = ["start_labelstudio", "run_push", "run_sync"]
+
+
+@main.group("labelstudio")
+def labelstudio_group() -> None:
+    """Manage the local Label Studio server (var/labelstudio)."""
+
+
+def start_labelstudio():
+    """Start the local server (idempotent) and print where it is and how to log in."""
+    settings = current_app.extensions["annotator.settings"]
+    server = local_server(settings)
+    first = not (settings.label_studio_data_dir / "label_studio.sqlite3").exists()
+    if first:
+        click.echo("starting Label Studio for the first time: its migrations take about a minute...")
+    status = server.up()
+    credentials = server.credentials()
+    click.echo(f"Label Studio {status.version} at {status.url} (data: {status.data_dir})")
+    click.echo(f"  admin login: {credentials.email} / {credentials.password}")
+    return status
+
+
+@labelstudio_group.command("up")
+@with_app
+def labelstudio_up() -> None:
+    """Start the local Label Studio (a busy port is an error, never a silent move)."""
+    start_labelstudio()
+
+
+@labelstudio_group.command("down")
+@with_app
+def labelstudio_down() -> None:
+    """Stop the local Label Studio."""
+    stopped = local_server(current_app.extensions["annotator.settings"]).down()
+    click.echo("Label Studio stopped" if stopped else "Label Studio was not running")
+
+
+@labelstudio_group.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@with_app
+def labelstudio_status(as_json: bool) -> None:
+    """Say whether the local Label Studio runs; exit 1 if it does not."""
+    status = local_server(current_app.extensions["annotator.settings"]).status()
+    if as_json:
+        echo_json({"running": status.running, "url": status.url, "pid": status.pid, "version": status.version})
+    elif status.running:
+        click.echo(f"running: Label Studio {status.version} at {status.url} (pid {status.pid})")
+    else:
+        click.echo(f"not running (would serve {status.url} from {status.data_dir})")
+    if not status.running:
+        raise SystemExit(1)
+
+
+def run_push():
+    settings = current_app.extensions["annotator.settings"]
+    client = connect(settings)
+    with tqdm(desc="push", unit="article", leave=False) as bar:
+        report = push_project(get_session(), client, settings, progress=bar.update)
+    click.echo(
+        f"project {report.project_id}: {report.tasks_created} task(s) imported,"
+        f" {report.tasks_extended} extended with new claims, {report.tasks_unchanged} unchanged"
+        + (f", {report.tasks_recovered} recovered from an interrupted push" if report.tasks_recovered else "")
+        + (" (project created)" if report.created_project else "")
+        + (" (labeling config updated)" if report.config_updated else "")
+    )
+    click.echo(f"  data manager (coordinator): {report.project_url}")
+    click.echo(f"  label stream (annotators):  {report.label_stream_url}")
+    return report
+
+
+@main.command()
+@with_app
+def push() -> None:
+    """Create or update the Label Studio project and import what is new."""
+    run_push()
+
+
+def _project() -> LabelStudioProject:
+    settings = current_app.extensions["annotator.settings"]
+    project = get_session().scalar(
+        sa.select(LabelStudioProject).where(LabelStudioProject.project_key == settings.label_studio_project)
+    )
+    if project is None:
+        raise NotFound(f"project {settings.label_studio_project!r} was never pushed: run `annotator push` first")
+    return project
+
+
+def run_sync(full: bool = False):
+    settings = current_app.extensions["annotator.settings"]
+    with transaction() as session:
+        report = sync_project(session, connect(settings), _project(), full=full)
+    click.echo(f"sync: {report}")
+    return report
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Read every task, not only those changed since the last sync.")
+@with_app
+def sync(full: bool) -> None:
+    """Gather judgments from Label Studio (only what changed since the last sync)."""
+    run_sync(full)
+
+
+@main.group()
+def annotators() -> None:
+    """People who judge claims in Label Studio."""
+
+
+@annotators.command("add")
+@click.argument("email")
+@click.option("--name", help="Display name.")
+@click.option("--password", help="Their password (default: a generated one, printed once).")
+@with_app
+def annotators_add(email: str, name: str | None, password: str | None) -> None:
+    """Create a Label Studio user who can log in, and record them as an annotator."""
+    settings = current_app.extensions["annotator.settings"]
+    with transaction() as session:
+        new = add_annotator(session, settings, email, name=name, password=password)
+    click.echo(f"annotator {new.annotator.email} added")
+    if new.invite_url:
+        click.echo(f"  they sign up with that e-mail at {new.invite_url}")
+    else:
+        click.echo(f"  log in at {new.login_url}")
+        if new.password:
+            click.echo(f"  password: {new.password}  (shown once)")
+
+
+@annotators.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@with_app
+def annotators_list(as_json: bool) -> None:
+    """List annotators."""
+    rows = [
+        {"id": a.id, "email": a.email, "name": a.name, "simulated": a.simulated, "ls_user_id": a.ls_user_id}
+        for a in get_session().scalars(sa.select(Annotator).order_by(Annotator.id))
+    ]
+    if as_json:
+        echo_json(rows)
+        return
+    echo_table(
+        ["id", "email", "name", "label studio user", "simulated"],
+        [[str(r["id"]), r["email"], r["name"] or "", str(r["ls_user_id"] or "-"), "yes" if r["simulated"] else ""] for r in rows],
+    )

@@ -1,0 +1,109 @@
+"""Commands that serve: the HTTP service, the whole default run, the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+
+from ..db import current_revision, get_session, upgrade
+from ..errors import exit_code
+from ..labelstudio.background import start_background_sync
+from ..labelstudio.connection import connect
+from ..labelstudio.demo import post_simulated_judgments
+from ..models import Mention, MentionOrigin, MentionStatus
+from .base import current_cli_app, main, with_app
+from .labelstudio import run_push, run_sync, start_labelstudio
+from .store import articles_list, ingest_paths, load_catalogue_file
+
+@main.command()
+@click.option("--output", "-o", type=click.File("w"), default="-", help="Where to write (default stdout).")
+@with_app
+def openapi(output) -> None:
+    """Write the OpenAPI document of the HTTP API."""
+    output.write(json.dumps(current_app.extensions["annotator.api"].spec.to_dict(), indent=2))
+    output.write("\n")
+
+
+def _serve(host: str, port: int) -> None:
+    import waitress
+
+    app = current_cli_app()
+    settings = app.extensions["annotator.settings"]
+    if settings.sync_interval > 0:
+        start_background_sync(app, settings.sync_interval)
+    click.echo(f"annotator API listening on http://{host}:{port}/api  (docs: http://{host}:{port}/api/docs)")
+    waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: the host setting).")
+@click.option("--port", type=int, help="Port to listen on (default: the port setting).")
+@with_app
+def serve(host: str | None, port: int | None) -> None:
+    """Start the HTTP service (waitress) with its background sync, and print where it listens."""
+    settings = current_app.extensions["annotator.settings"]
+    _serve(host or settings.host, port or settings.port)
+
+
+def _store_steps() -> None:
+    settings = current_app.extensions["annotator.settings"]
+    engine = current_app.extensions["annotator.engine"]
+    upgrade(engine)
+    click.echo(f"store: {engine.url.render_as_string()} (schema {current_revision(engine)})")
+    reports, failures = ingest_paths((settings.seeds_dir,))
+    for failure in failures:
+        click.secho(f"rejected: {failure}", fg="red", err=True)
+    if failures:
+        sys.exit(exit_code(failures[0]))
+    click.echo(
+        f"seeds: {sum(r.count('created') for r in reports)} new, "
+        f"{sum(r.count('revised') for r in reports)} revised, "
+        f"{sum(r.count('unchanged') for r in reports)} unchanged"
+    )
+    click.get_current_context().invoke(articles_list, as_json=False)
+    report = load_catalogue_file(settings.seeds_dir / "claims.yaml")
+    session = get_session()
+    accepted = session.scalar(
+        sa.select(sa.func.count(Mention.id)).where(Mention.origin == MentionOrigin.CATALOGUE)
+    )
+    pending = session.scalar(
+        sa.select(sa.func.count(Mention.id)).where(
+            Mention.origin == MentionOrigin.SUGGESTED, Mention.status == MentionStatus.PENDING
+        )
+    )
+    total_claims = report.claims_created + report.claims_updated + report.claims_unchanged
+    click.echo(
+        f"catalogue: {total_claims} claims, {accepted} located mentions"
+        f" ({', '.join(f'{k} {v}' for k, v in sorted(report.match_methods.items()))});"
+        f" {pending} suggested sentences await review (`annotator mentions list --origin suggested`)"
+    )
+
+
+@main.command()
+@click.option("--labelstudio/--no-labelstudio", "with_labelstudio", default=True,
+              help="Start Label Studio and push the seeds to it (default), or only fill the store.")
+@click.option("--demo", is_flag=True,
+              help="Also post judgments from three simulated annotators (marked as simulated everywhere).")
+@click.option("--serve/--no-serve", default=True, help="Start the service at the end (default) or stop.")
+@with_app
+def run(with_labelstudio: bool, demo: bool, serve: bool) -> None:
+    """The whole job on the embedded defaults: store, seeds, catalogue, Label Studio, service."""
+    settings = current_app.extensions["annotator.settings"]
+    _store_steps()
+    if with_labelstudio:
+        if not settings.label_studio_url:
+            start_labelstudio()
+        report = run_push()
+        if demo:
+            posted = post_simulated_judgments(get_session(), connect(settings), settings)
+            click.echo(f"demo: {posted} annotation(s) posted by simulated annotators (marked simulated)")
+            run_sync()
+        click.echo(f"annotators open the label stream: {report.label_stream_url}")
+        click.echo("  add annotator accounts with `annotator annotators add EMAIL`")
+        click.echo(f"judgments arrive by webhook at {settings.service_url}/api/webhooks/labelstudio")
+    if serve:
+        _serve(settings.host, settings.port)

@@ -1,0 +1,291 @@
+"""The one place that calls Label Studio's API (through label-studio-sdk).
+
+Every call goes through :meth:`LabelStudioClient._call`, which turns transport
+failures and HTTP errors into the service's error tree with a message that
+names what to check: the URL, the API key, or the server's state.  The SDK
+itself retries refused connections, 5xx, 408 and 429 with exponential backoff
+(``max_retries``); a request that still fails is reported, never half-applied
+by us.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from ..errors import LabelStudioError, LabelStudioUnavailable
+
+__all__ = ["LabelStudioClient", "ls_timestamp", "parse_ls_time"]
+
+T = TypeVar("T")
+
+#: Label Studio's data-manager filters accept exactly this form (an offset gives a 500).
+_LS_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def ls_timestamp(moment: dt.datetime) -> str:
+    """``moment`` in the one form Label Studio's datetime filters accept."""
+    return moment.astimezone(dt.timezone.utc).strftime(_LS_TIME_FORMAT)
+
+
+def parse_ls_time(value: str | dt.datetime | None) -> dt.datetime | None:
+    """Label Studio's ISO timestamps (``...Z``) as aware datetimes."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _plain(item: Any) -> Any:
+    """SDK models as plain dicts (annotations inside tasks already are)."""
+    return item.model_dump(mode="json") if hasattr(item, "model_dump") else item
+
+
+class LabelStudioClient:
+    """A Label Studio server at ``url``, reached with ``api_key`` (legacy token or PAT)."""
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        if not url:
+            raise LabelStudioError("no Label Studio URL: set ANNOTATOR_LABEL_STUDIO_URL")
+        if not api_key:
+            raise LabelStudioError("no Label Studio API key: set ANNOTATOR_LABEL_STUDIO_API_KEY")
+        self.url = url.rstrip("/")
+        self._sdk = LabelStudio(
+            base_url=self.url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=max_retries,
+            httpx_client=httpx.Client(timeout=timeout, transport=transport, follow_redirects=True)
+            if transport is not None
+            else None,
+        )
+
+    # -- error translation -------------------------------------------------
+
+    def _call(self, doing: str, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except ApiError as error:
+            raise self._api_error(doing, error) from error
+        except httpx.TimeoutException as error:
+            raise LabelStudioUnavailable(
+                f"Label Studio at {self.url} did not answer in time while {doing}: it may be"
+                " overloaded; try again, or check `annotator labelstudio status`",
+                {"label_studio_url": [f"timed out: {type(error).__name__}"]},
+            ) from error
+        except httpx.TransportError as error:
+            raise LabelStudioUnavailable(
+                f"cannot reach Label Studio at {self.url} while {doing} ({error}); is it running,"
+                " and is ANNOTATOR_LABEL_STUDIO_URL right?",
+                {"label_studio_url": [f"{self.url}: {error}"]},
+            ) from error
+
+    def _api_error(self, doing: str, error: ApiError) -> LabelStudioError:
+        status = error.status_code
+        body = error.body if isinstance(error.body, str) else json.dumps(error.body, default=str)
+        if status in (401, 403):
+            return LabelStudioError(
+                f"Label Studio at {self.url} refused the API key ({status}) while {doing}:"
+                " check ANNOTATOR_LABEL_STUDIO_API_KEY (a legacy token or a personal access token)",
+                {"label_studio_api_key": [body[:300]]},
+            )
+        if status is not None and status >= 500:
+            return LabelStudioUnavailable(
+                f"Label Studio at {self.url} failed ({status}) while {doing}, after retries",
+                {"label_studio": [body[:300]]},
+            )
+        return LabelStudioError(
+            f"Label Studio at {self.url} answered {status} while {doing}", {"label_studio": [body[:500]]}
+        )
+
+    # -- identity ----------------------------------------------------------
+
+    def whoami(self) -> dict:
+        """The API key's user; the first call any command makes, so a wrong URL or key shows at once."""
+        try:
+            return _plain(self._sdk.users.whoami())
+        except ApiError as error:
+            if error.status_code == 404:
+                raise LabelStudioError(
+                    f"{self.url} answered, but it is not a Label Studio API (404 on whoami):"
+                    " check ANNOTATOR_LABEL_STUDIO_URL",
+                    {"label_studio_url": [self.url]},
+                ) from error
+            raise self._api_error("checking the API key", error) from error
+        except httpx.HTTPError:
+            return self._call("checking the API key", self._sdk.users.whoami)
+
+    def user(self, user_id: int) -> dict:
+        return _plain(self._call(f"reading user {user_id}", lambda: self._sdk.users.get(id=user_id)))
+
+    def users(self) -> list[dict]:
+        return [_plain(u) for u in self._call("listing users", self._sdk.users.list)]
+
+    def create_user(self, email: str, *, first_name: str = "", last_name: str = "") -> dict:
+        """A user without a usable password (the API ignores passwords): for simulated annotators."""
+        return _plain(
+            self._call(
+                f"creating user {email}",
+                lambda: self._sdk.users.create(
+                    email=email, username=email, first_name=first_name, last_name=last_name
+                ),
+            )
+        )
+
+    def find_user(self, email: str) -> dict | None:
+        wanted = email.strip().lower()
+        return next((u for u in self.users() if (u.get("email") or "").lower() == wanted), None)
+
+    def invite_url(self) -> str:
+        """The organisation's sign-up link: a person who follows it chooses their own password."""
+        invite = _plain(self._call("reading the invite link", self._sdk.organizations.invites.get_invite_link))
+        return self.url + invite["invite_url"]
+
+    # -- projects ----------------------------------------------------------
+
+    def projects(self) -> list[dict]:
+        return [_plain(p) for p in self._call("listing projects", lambda: list(self._sdk.projects.list()))]
+
+    def project(self, project_id: int) -> dict:
+        return _plain(self._call(f"reading project {project_id}", lambda: self._sdk.projects.get(id=project_id)))
+
+    def create_project(self, **fields: Any) -> dict:
+        return _plain(self._call("creating the project", lambda: self._sdk.projects.create(**fields)))
+
+    def update_project(self, project_id: int, **fields: Any) -> dict:
+        return _plain(
+            self._call(f"updating project {project_id}", lambda: self._sdk.projects.update(id=project_id, **fields))
+        )
+
+    def validate_label_config(self, project_id: int, label_config: str) -> None:
+        self._call(
+            "validating the labeling config",
+            lambda: self._sdk.projects.validate_label_config(id=project_id, label_config=label_config),
+        )
+
+    # -- tasks -------------------------------------------------------------
+
+    def import_tasks(self, project_id: int, tasks: list[dict]) -> list[int]:
+        """Import ``tasks`` (with their predictions); their new ids, in order."""
+        response = self._call(
+            f"importing {len(tasks)} task(s) into project {project_id}",
+            lambda: self._sdk.projects.import_tasks(id=project_id, request=tasks, return_task_ids=True),
+        )
+        ids = list(getattr(response, "task_ids", None) or [])
+        if len(ids) != len(tasks):
+            raise LabelStudioError(
+                f"Label Studio imported {len(ids)} of {len(tasks)} task(s) into project {project_id};"
+                " run `annotator push` again: it finds what arrived and adds the rest"
+            )
+        return ids
+
+    def update_task_data(self, task_id: int, data: dict) -> None:
+        self._call(f"updating task {task_id}", lambda: self._sdk.tasks.update(id=task_id, data=data))
+
+    def add_prediction(self, task_id: int, result: list[dict], *, model_version: str, score: float) -> None:
+        self._call(
+            f"adding predictions to task {task_id}",
+            lambda: self._sdk.predictions.create(
+                task=task_id, result=result, model_version=model_version, score=score
+            ),
+        )
+
+    def iter_tasks(
+        self,
+        project_id: int,
+        *,
+        updated_after: dt.datetime | None = None,
+        fields: str = "all",
+        page_size: int = 500,
+    ) -> Iterator[dict]:
+        """Every task of the project (optionally only those changed after a moment)."""
+        query = None
+        if updated_after is not None:
+            query = json.dumps(
+                {
+                    "filters": {
+                        "conjunction": "and",
+                        "items": [
+                            {
+                                "filter": "filter:tasks:updated_at",
+                                "operator": "greater",
+                                "type": "Datetime",
+                                "value": ls_timestamp(updated_after),
+                            }
+                        ],
+                    }
+                }
+            )
+        # The SDK's pager asks for one page past the end, which Label Studio answers
+        # with 404 "Invalid page"; so pages are counted against the reported total.
+        page = 1
+        while True:
+            current = self._call(
+                f"listing tasks of project {project_id}",
+                lambda: self._sdk.tasks.list(
+                    project=project_id, fields=fields, query=query, page=page, page_size=page_size
+                ),
+            )
+            for task in current.items or []:
+                yield _plain(task)
+            total = getattr(current.response, "total", None) or 0
+            if not current.items or page * page_size >= total:
+                return
+            page += 1
+
+    # -- annotations (demo and tests: people annotate in the UI) ------------
+
+    def create_annotation(self, task_id: int, *, result: list[dict], completed_by: int, was_cancelled: bool = False) -> dict:
+        return _plain(
+            self._call(
+                f"annotating task {task_id}",
+                lambda: self._sdk.annotations.create(
+                    id=task_id, result=result, completed_by=completed_by, was_cancelled=was_cancelled
+                ),
+            )
+        )
+
+    def export_json(self, project_id: int) -> list[dict]:
+        """The project's full JSON export (the benchmark's baseline for a sync)."""
+        chunks = self._call(
+            f"exporting project {project_id}",
+            lambda: b"".join(
+                self._sdk.projects.exports.download_sync(id=project_id, export_type="JSON", download_all_tasks=True)
+            ),
+        )
+        return json.loads(chunks)
+
+    # -- webhooks ----------------------------------------------------------
+
+    def ensure_webhook(self, project_id: int, *, url: str, headers: dict[str, str], actions: list[str]) -> int:
+        """One webhook of the project to ``url``, created or brought up to date; its id."""
+        hooks = self._call("listing webhooks", lambda: list(self._sdk.webhooks.list(project=str(project_id))))
+        fields = {
+            "url": url,
+            "headers": headers,
+            "send_payload": True,
+            "send_for_all_actions": False,
+            "actions": actions,
+            "is_active": True,
+        }
+        for hook in map(_plain, hooks):
+            if hook.get("project") == project_id and hook.get("url") == url:
+                self._call(f"updating webhook {hook['id']}", lambda: self._sdk.webhooks.update(id=hook["id"], **fields))
+                return hook["id"]
+        created = self._call(
+            "creating the webhook", lambda: self._sdk.webhooks.create(project=project_id, **fields)
+        )
+        return _plain(created)["id"]

@@ -1,0 +1,642 @@
+"""Judgments from Label Studio annotations: read them (pure), then store them.
+
+The webhook (fast path) and the sync (source of truth) both come through here,
+so an annotation is stored the same way whichever way it arrives, and twice
+is the same as once.
+
+Reading (:func:`read_annotation`) never raises, whatever the JSON:
+
+* an annotation gives one :class:`ClaimReading` per claim of its task
+  (``0 .. claim_count-1``) and one per other claim index its result names;
+* a skip (``was_cancelled: true``) gives a *skipped* reading per claim;
+* a reading is *rejected* (stored with the reason, never counted) when it names
+  a claim index the task does not have, when its verdict is missing, not one of
+  the configured ones, or several different ones, or when one of its controls
+  holds a malformed value: a span that is not ``0 <= start < end <= len(text)``
+  with integer offsets, a rating that is not an integer in ``1..max_rating``, a
+  note that is not text;
+* a region that names no claim control (``from_name`` not ``verdict_<i>``,
+  ``evidence_<i>``, ``confidence_<i>`` or ``note_<i>``), or is not an object,
+  is ignored, and the reason listed in :attr:`AnnotationReading.ignored`.
+
+Storing (:func:`apply_annotation`) keeps one :class:`~annotator.models.Judgment`
+per (annotation, claim index).  A copy that differs from the stored one and is
+not older (Label Studio's ``updated_at``) replaces it, and what it replaced goes
+to the judgment's history.  A deleted judgment comes back only with a strictly
+newer ``updated_at``, so a late copy cannot undo a deletion.  New rows are
+inserted with ``ON CONFLICT DO NOTHING`` and re-read when another writer (the
+webhook racing the sync) got there first, so concurrent writers never fail on
+the unique constraint nor store an annotation twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..errors import LabelStudioError, LabelStudioUnavailable
+from ..models import (
+    Annotator,
+    Judgment,
+    JudgmentRevision,
+    JudgmentState,
+    LabelStudioProject,
+    LabelStudioTask,
+    Verdict,
+    utcnow,
+)
+from .annotators import is_simulated_email
+from .client import parse_ls_time
+from .schema import parse_control_name
+
+__all__ = [
+    "ClaimReading",
+    "AnnotationReading",
+    "AppliedChange",
+    "STORE_VERDICTS",
+    "read_annotation",
+    "apply_annotation",
+    "delete_annotations",
+    "Gatherer",
+]
+
+#: The verdicts the store can hold; a reading naming another one is rejected.
+STORE_VERDICTS: tuple[str, ...] = tuple(v.value for v in Verdict)
+
+UserResolver = Callable[[int], Mapping[str, Any]]
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ClaimReading:
+    """What one annotation says about one claim of its task."""
+
+    claim_index: int
+    state: JudgmentState
+    verdict: str | None = None
+    confidence: int | None = None
+    #: ``({"start", "end", "text"}, ...)`` sorted by position, each span once
+    evidence: tuple[dict, ...] = ()
+    note: str | None = None
+    reject_reason: str | None = None
+
+
+class AnnotationReading(list):
+    """The :class:`ClaimReading` of each claim, in claim order, plus :attr:`ignored`:
+    a sentence for every part of the annotation that named no claim."""
+
+    def __init__(self, readings: Iterable[ClaimReading] = (), ignored: Iterable[str] = ()):
+        super().__init__(readings)
+        self.ignored: tuple[str, ...] = tuple(ignored)
+
+
+@dataclasses.dataclass
+class _Controls:
+    """The values one annotation gives for one claim, before they are judged."""
+
+    verdicts: list[str] = dataclasses.field(default_factory=list)
+    evidence: list[dict] = dataclasses.field(default_factory=list)
+    ratings: list[int] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    problems: list[str] = dataclasses.field(default_factory=list)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _claims_phrase(count: int) -> str:
+    return f"{count} claim" if count == 1 else f"{count} claims"
+
+
+class _Offsets:
+    """Label Studio's span offsets (UTF-16 code units, as the browser counts) as ``str`` indices."""
+
+    def __init__(self, text: str | None):
+        self.text = text
+        self._python_at: list[int | None] | None = None
+        if text is not None and any(ord(c) > 0xFFFF for c in text):
+            # Only text with characters outside the BMP (emoji) counts differently.
+            at: list[int | None] = []
+            for index, char in enumerate(text):
+                at.append(index)
+                if ord(char) > 0xFFFF:
+                    at.append(None)  # the middle of a surrogate pair
+            at.append(len(text))
+            self._python_at = at
+
+    @property
+    def length(self) -> int | None:
+        if self.text is None:
+            return None
+        return len(self._python_at) - 1 if self._python_at is not None else len(self.text)
+
+    def to_python(self, offset: int) -> int | None:
+        return offset if self._python_at is None else self._python_at[offset]
+
+
+def _read_region(
+    name: str, control: str, value: Mapping, claim: _Controls, offsets: _Offsets, max_rating: int | None
+) -> None:
+    if control == "verdict":
+        choices = value.get("choices")
+        if not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices):
+            claim.problems.append(f'{name}: expected {{"choices": ["<verdict>"]}}, got {_short(value)}')
+        else:
+            claim.verdicts.extend(choices)
+    elif control == "evidence":
+        start, end = value.get("start"), value.get("end")
+        length = offsets.length
+        if not (_is_int(start) and _is_int(end)):
+            claim.problems.append(f"{name}: span offsets must be integers, got start={start!r} end={end!r}")
+        elif not (0 <= start < end) or (length is not None and end > length):
+            bound = "" if length is None else f" in a text of {length} characters"
+            claim.problems.append(f"{name}: span {start}-{end} is out of range{bound}")
+        else:
+            py_start, py_end = offsets.to_python(start), offsets.to_python(end)
+            if py_start is None or py_end is None:
+                claim.problems.append(f"{name}: span {start}-{end} splits a character")
+            elif offsets.text is not None:
+                claim.evidence.append({"start": py_start, "end": py_end, "text": offsets.text[py_start:py_end]})
+            else:
+                text = value.get("text")
+                claim.evidence.append({"start": start, "end": end, "text": text if isinstance(text, str) else ""})
+    elif control == "confidence":
+        rating = value.get("rating")
+        if not _is_int(rating) or rating < 1 or (max_rating is not None and rating > max_rating):
+            top = "" if max_rating is None else f"..{max_rating}"
+            claim.problems.append(f"{name}: the rating must be an integer in 1{top}, got {rating!r}")
+        else:
+            claim.ratings.append(rating)
+    elif control == "note":
+        text = value.get("text")
+        texts = [text] if isinstance(text, str) else text
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            claim.problems.append(f"{name}: a note must be text, got {_short(text)}")
+        else:
+            claim.notes.extend(t.strip() for t in texts if t.strip())
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _judge(index: int, claim: _Controls, claim_count: int, verdicts: tuple[str, ...]) -> ClaimReading:
+    unique = {(e["start"], e["end"]): e for e in claim.evidence}  # a kept suggestion may repeat a span
+    evidence = tuple(unique[key] for key in sorted(unique))
+    distinct_ratings = sorted(set(claim.ratings))
+    note = "\n".join(claim.notes) or None
+    problems = list(claim.problems)
+    if index >= claim_count:
+        problems.insert(0, f"unknown claim index {index}: the task has {_claims_phrase(claim_count)}")
+    else:
+        distinct = list(dict.fromkeys(claim.verdicts))
+        if not distinct and not claim.problems:
+            problems.append(f"claim {index} has no verdict")
+        elif len(distinct) > 1:
+            problems.append(f"claim {index} has several verdicts: {', '.join(distinct)}")
+        elif distinct and distinct[0] not in verdicts:
+            problems.append(f"unknown verdict {distinct[0]!r} for claim {index}: expected one of {', '.join(verdicts)}")
+        if len(distinct_ratings) > 1:
+            problems.append(f"claim {index} has several ratings: {', '.join(map(str, distinct_ratings))}")
+    confidence = distinct_ratings[0] if len(distinct_ratings) == 1 else None
+    if problems:
+        return ClaimReading(
+            index, JudgmentState.REJECTED, None, confidence, evidence, note, reject_reason="; ".join(problems)
+        )
+    return ClaimReading(index, JudgmentState.ACTIVE, claim.verdicts[0], confidence, evidence, note)
+
+
+def read_annotation(
+    annotation: Any,
+    claim_count: int,
+    verdicts: tuple[str, ...] = STORE_VERDICTS,
+    *,
+    text: str | None = None,
+    max_rating: int | None = None,
+) -> AnnotationReading:
+    """Read one Label Studio annotation (a dict as the tasks API or a webhook gives it).
+
+    ``text`` is the task's text: with it, spans are checked against its length,
+    converted from the browser's UTF-16 offsets and their text taken from it.
+    Never raises: what cannot be read becomes a rejected reading or an ignored
+    part with its reason.
+
+    >>> [r.verdict for r in read_annotation({"result": [{"from_name": "verdict_0",
+    ...     "value": {"choices": ["denied"]}}]}, 1)]
+    ['denied']
+    """
+    if not isinstance(annotation, Mapping):
+        return AnnotationReading(ignored=[f"not an annotation object: {_short(annotation)}"])
+    claim_count = claim_count if _is_int(claim_count) and claim_count > 0 else 0
+    result = annotation.get("result")
+    ignored: list[str] = []
+    if result is None:
+        result = []
+    elif not isinstance(result, list):
+        ignored.append(f"result is not a list: {_short(result)}")
+        result = []
+    if annotation.get("was_cancelled") is True:
+        if result:
+            ignored.append(f"skipped annotation: its {len(result)} result region(s) are ignored")
+        return AnnotationReading(
+            [ClaimReading(i, JudgmentState.SKIPPED) for i in range(claim_count)], ignored
+        )
+
+    offsets = _Offsets(text if isinstance(text, str) else None)
+    claims: dict[int, _Controls] = {}
+    for position, region in enumerate(result):
+        where = f"result[{position}]"
+        if not isinstance(region, Mapping):
+            ignored.append(f"{where}: not an object: {_short(region)}")
+            continue
+        name = region.get("from_name")
+        parsed = parse_control_name(name) if isinstance(name, str) else None
+        if parsed is None:
+            ignored.append(
+                f"{where}: {_short(name)} is not a claim control"
+                " (verdict_<i>, evidence_<i>, confidence_<i>, note_<i>)"
+            )
+            continue
+        control, index = parsed
+        claim = claims.setdefault(index, _Controls())
+        value = region.get("value")
+        if not isinstance(value, Mapping):
+            claim.problems.append(f"{name}: the value is not an object: {_short(value)}")
+            continue
+        _read_region(name, control, value, claim, offsets, max_rating)
+
+    # A claim the annotation names nowhere is not judged (it may have been appended to the
+    # task after this annotation was made); one with controls but no verdict is rejected.
+    if claim_count and not claims:
+        ignored.append("the annotation names no claim: nothing to store")
+    return AnnotationReading(
+        [_judge(i, claims[i], claim_count, verdicts) for i in sorted(claims)], ignored
+    )
+
+
+# -- storing -------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class AppliedChange:
+    """What storing one annotation changed; counts are judgments (one per claim)."""
+
+    annotation_id: int | None
+    task_id: int | None = None
+    #: ``created``, ``updated``, ``unchanged`` or ``ignored`` (nothing stored: see ``problems``)
+    outcome: str = "unchanged"
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    #: judgments of claim indices the annotation no longer names
+    deleted: int = 0
+    #: of those created or updated, how many are skips and how many were rejected
+    skipped: int = 0
+    rejected: int = 0
+    problems: list[str] = dataclasses.field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """Stored timestamps come back naive from SQLite; they are UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.timezone.utc)
+    return moment
+
+
+def _ls_time(value: Any) -> dt.datetime | None:
+    try:
+        return _aware(parse_ls_time(value)) if isinstance(value, (str, dt.datetime)) else None
+    except ValueError:
+        return None
+
+
+def _id_of(value: Any) -> int | None:
+    """An id given as an int, or as an object with one (``GET /api/tasks/<id>`` nests users)."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value if _is_int(value) else None
+
+
+def _insert_ignoring_conflict(session: Session, table: sa.Table, values: dict) -> bool:
+    """Insert a row unless a unique constraint already holds one like it; True if inserted."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - the store runs on SQLite and PostgreSQL only
+        raise NotImplementedError(f"no conflict-free insert for {dialect}")
+    session.flush()
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
+    return session.connection().execute(statement.returning(table.c.id)).first() is not None
+
+
+def _remember(judgment: Judgment) -> None:
+    """Put what ``judgment`` says now into its history, before it is replaced."""
+    judgment.history.append(
+        JudgmentRevision(
+            verdict=judgment.verdict,
+            confidence=judgment.confidence,
+            evidence=judgment.evidence,
+            note=judgment.note,
+            state=judgment.state,
+            reject_reason=judgment.reject_reason,
+            ls_updated_at=judgment.ls_updated_at,
+        )
+    )
+
+
+class Gatherer:
+    """Stores annotations of one project; remembers tasks and annotators between calls.
+
+    :func:`apply_annotation` uses one for a single annotation, the sync one for
+    a whole run.  ``resolve_user(ls_user_id)`` (the client's ``user``) is
+    called only for a Label Studio user the store does not know yet.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        project: LabelStudioProject,
+        *,
+        resolve_user: UserResolver,
+        verdicts: tuple[str, ...] = STORE_VERDICTS,
+    ):
+        self.session = session
+        self.project = project
+        self.resolve_user = resolve_user
+        self.verdicts = verdicts
+        self._tasks: dict[int, LabelStudioTask | None] = {}
+        self._annotators: dict[int, Annotator] = {}
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def task(self, ls_task_id: int) -> LabelStudioTask | None:
+        if ls_task_id not in self._tasks:
+            self._tasks[ls_task_id] = self.session.scalar(
+                sa.select(LabelStudioTask).where(
+                    LabelStudioTask.project_id == self.project.id, LabelStudioTask.ls_task_id == ls_task_id
+                )
+            )
+        return self._tasks[ls_task_id]
+
+    def annotator(self, ls_user_id: int) -> Annotator | str:
+        """The annotator for a Label Studio user, created on first sight; else why not."""
+        known = self._annotators.get(ls_user_id)
+        if known is not None:
+            return known
+        found = self._find_annotator(ls_user_id)
+        if isinstance(found, Annotator):
+            self._annotators[ls_user_id] = found
+        return found
+
+    def _find_annotator(self, ls_user_id: int) -> Annotator | str:
+        session = self.session
+        by_id = sa.select(Annotator).where(Annotator.ls_user_id == ls_user_id)
+        annotator = session.scalar(by_id)
+        if annotator is not None:
+            return annotator
+        try:
+            user = self.resolve_user(ls_user_id)
+        except LabelStudioUnavailable:
+            raise  # passing: the caller stores nothing now and the next sync tries again
+        except LabelStudioError as error:
+            return f"Label Studio user {ls_user_id} cannot be read: {error.message}"
+        email = user.get("email") if isinstance(user, Mapping) else None
+        if not isinstance(email, str) or not email.strip() or len(email.strip()) > 255:
+            return f"Label Studio user {ls_user_id} has no usable e-mail address ({_short(email)})"
+        email = email.strip()
+        name = " ".join(str(user.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
+        name = (name or str(user.get("username") or "").strip() or None)
+        by_email = sa.select(Annotator).where(sa.func.lower(Annotator.email) == email.lower())
+        annotator = session.scalar(by_email)
+        if annotator is None:
+            _insert_ignoring_conflict(
+                session,
+                Annotator.__table__,
+                {
+                    "email": email,
+                    "name": name[:255] if name else None,
+                    "simulated": is_simulated_email(email),
+                    "ls_user_id": ls_user_id,
+                    "created_at": utcnow(),
+                },
+            )
+            annotator = session.scalar(by_id) or session.scalar(by_email)
+        elif annotator.ls_user_id is None:
+            # Added by e-mail before they had a Label Studio account: link them now.
+            annotator.ls_user_id = ls_user_id
+        # An annotator linked to another user id (another Label Studio server) keeps
+        # that link: the same person, looked up by e-mail again next time.
+        return annotator if annotator is not None else f"Label Studio user {ls_user_id} could not be stored"
+
+    # -- applying ------------------------------------------------------------------------
+
+    def apply(self, annotation: Any, task: LabelStudioTask | None = None) -> AppliedChange:
+        """Store one annotation (see the module docstring for the rules)."""
+        if not isinstance(annotation, Mapping):
+            return AppliedChange(None, outcome="ignored", problems=[f"not an annotation object: {_short(annotation)}"])
+        annotation_id = _id_of(annotation.get("id"))
+        task_id = task.ls_task_id if task is not None else _id_of(annotation.get("task"))
+        change = AppliedChange(annotation_id, task_id)
+
+        def ignore(reason: str) -> AppliedChange:
+            change.outcome = "ignored"
+            change.problems.append(reason)
+            return change
+
+        if annotation_id is None:
+            return ignore(f"annotation without an integer id: {_short(annotation.get('id'))}")
+        if task_id is None:
+            return ignore(f"annotation {annotation_id} names no task")
+        task = task or self.task(task_id)
+        if task is None:
+            return ignore(
+                f"task {task_id} is not one this service pushed to Label Studio project"
+                f" {self.project.ls_project_id} ({self.project.project_key})"
+            )
+        user_id = _id_of(annotation.get("completed_by"))
+        if user_id is None:
+            return ignore(f"annotation {annotation_id} has no completed_by user")
+        annotator = self.annotator(user_id)
+        if isinstance(annotator, str):
+            return ignore(annotator)
+
+        reading = read_annotation(annotation, len(task.mention_ids), self.verdicts, text=task.revision.body)
+        change.problems.extend(f"annotation {annotation_id}: {why}" for why in reading.ignored)
+        change.problems.extend(
+            f"annotation {annotation_id}: {r.reject_reason}" for r in reading if r.state is JudgmentState.REJECTED
+        )
+        updated_at = _ls_time(annotation.get("updated_at"))
+        by_annotation = sa.select(Judgment).where(Judgment.ls_annotation_id == annotation_id).with_for_update()
+        existing = {j.claim_index: j for j in self.session.scalars(by_annotation)}
+        strangers = {j.ls_task_id for j in existing.values()} - {task.ls_task_id}
+        if strangers:
+            return ignore(
+                f"annotation {annotation_id} is stored for task {sorted(strangers)[0]}, not task {task.ls_task_id}"
+            )
+        stored_at = max((_aware(j.ls_updated_at) for j in existing.values() if j.ls_updated_at), default=None)
+        if updated_at is not None and stored_at is not None and updated_at < stored_at:
+            change.unchanged = len(existing)  # an older copy (a late webhook): the store is ahead
+            return change
+        newer = updated_at is not None and (stored_at is None or updated_at > stored_at)
+
+        for claim in reading:
+            values = self._values(claim, task, annotator)
+            judgment = existing.get(claim.claim_index)
+            if judgment is None:
+                inserted = _insert_ignoring_conflict(
+                    self.session,
+                    Judgment.__table__,
+                    values
+                    | {
+                        "ls_annotation_id": annotation_id,
+                        "ls_task_id": task.ls_task_id,
+                        "claim_index": claim.claim_index,
+                        "ls_updated_at": updated_at,
+                        "created_at": utcnow(),
+                        "updated_at": utcnow(),
+                    },
+                )
+                if inserted:
+                    self._count(change, "created", claim.state)
+                    continue
+                # Another writer stored it since we looked: compare with theirs.
+                judgment = self.session.scalars(
+                    by_annotation.where(Judgment.claim_index == claim.claim_index).execution_options(
+                        populate_existing=True
+                    )
+                ).one()
+            if judgment.state is JudgmentState.DELETED and not newer:
+                change.unchanged += 1
+                continue
+            if all(getattr(judgment, key) == value for key, value in values.items()):
+                if newer:
+                    judgment.ls_updated_at = updated_at
+                change.unchanged += 1
+                continue
+            _remember(judgment)
+            for key, value in values.items():
+                setattr(judgment, key, value)
+            judgment.ls_updated_at = updated_at or judgment.ls_updated_at
+            self._count(change, "updated", claim.state)
+
+        named = {claim.claim_index for claim in reading}
+        for index, judgment in existing.items():
+            if index not in named and judgment.state is not JudgmentState.DELETED:
+                _remember(judgment)
+                judgment.state = JudgmentState.DELETED
+                judgment.ls_updated_at = updated_at or judgment.ls_updated_at
+                change.deleted += 1
+        if change.updated or change.deleted:
+            change.outcome = "updated"
+        elif change.created:
+            change.outcome = "created"
+        self.session.flush()
+        return change
+
+    @staticmethod
+    def _values(claim: ClaimReading, task: LabelStudioTask, annotator: Annotator) -> dict:
+        rejected = claim.state is JudgmentState.REJECTED
+        in_task = claim.claim_index < len(task.mention_ids)
+        return {
+            # A rejected judgment is kept without a mention, so it can never count.
+            "mention_id": task.mention_ids[claim.claim_index] if in_task and not rejected else None,
+            "verdict": Verdict(claim.verdict) if claim.verdict in STORE_VERDICTS else None,
+            "confidence": claim.confidence,
+            "evidence": [dict(e) for e in claim.evidence],
+            "note": claim.note,
+            "state": claim.state,
+            "reject_reason": claim.reject_reason,
+            "annotator_id": annotator.id,
+            "simulated": annotator.simulated,
+        }
+
+    @staticmethod
+    def _count(change: AppliedChange, what: str, state: JudgmentState) -> None:
+        setattr(change, what, getattr(change, what) + 1)
+        if state is JudgmentState.SKIPPED:
+            change.skipped += 1
+        elif state is JudgmentState.REJECTED:
+            change.rejected += 1
+
+    def delete(
+        self, annotation_ids: Iterable[int], *, task_id: int | None = None, seen_before: dt.datetime | None = None
+    ) -> int:
+        """Mark the judgments of ``annotation_ids`` deleted; how many were not already.
+
+        With ``seen_before``, only judgments read from a copy no newer than it: an
+        annotation stored after a task listing was made is not missing from it.
+        """
+        ids = sorted({i for i in annotation_ids if _is_int(i)})
+        count = 0
+        project_tasks = sa.select(LabelStudioTask.ls_task_id).where(LabelStudioTask.project_id == self.project.id)
+        for start in range(0, len(ids), 500):
+            query = (
+                sa.select(Judgment)
+                .where(
+                    Judgment.ls_annotation_id.in_(ids[start : start + 500]),
+                    Judgment.ls_task_id.in_(project_tasks) if task_id is None else Judgment.ls_task_id == task_id,
+                    Judgment.state != JudgmentState.DELETED,
+                )
+                .order_by(Judgment.id)
+                .with_for_update()
+            )
+            for judgment in self.session.scalars(query):
+                read_at = _aware(judgment.ls_updated_at)
+                if seen_before is not None and read_at is not None and read_at > seen_before:
+                    continue
+                _remember(judgment)
+                judgment.state = JudgmentState.DELETED
+                count += 1
+        self.session.flush()
+        return count
+
+    def stored_annotation_ids(self, ls_task_id: int) -> set[int]:
+        """Annotations of a task with judgments not yet marked deleted."""
+        return set(
+            self.session.scalars(
+                sa.select(Judgment.ls_annotation_id)
+                .where(Judgment.ls_task_id == ls_task_id, Judgment.state != JudgmentState.DELETED)
+                .distinct()
+            )
+        )
+
+
+def apply_annotation(
+    session: Session,
+    project: LabelStudioProject,
+    annotation: Any,
+    *,
+    resolve_user: UserResolver,
+    verdicts: tuple[str, ...] = STORE_VERDICTS,
+) -> AppliedChange:
+    """Store one annotation of ``project`` as judgments; flushes, the caller commits.
+
+    An annotation of a task this service did not push is ignored (reported, not
+    stored).  ``resolve_user(ls_user_id) -> {"email", "first_name", ...}`` is
+    called only for a Label Studio user the store does not know yet.
+    """
+    return Gatherer(session, project, resolve_user=resolve_user, verdicts=verdicts).apply(annotation)
+
+
+def delete_annotations(session: Session, project: LabelStudioProject, annotation_ids: Iterable[int]) -> int:
+    """Mark the judgments of deleted annotations deleted (history kept); how many changed."""
+    return Gatherer(session, project, resolve_user=_no_users).delete(annotation_ids)
+
+
+def _no_users(ls_user_id: int) -> Mapping[str, Any]:  # pragma: no cover - deleting reads no users
+    raise LabelStudioError(f"no user lookup while deleting (user {ls_user_id})")

@@ -1,0 +1,175 @@
+"""Incremental sync: the source of truth for judgments (Label Studio never retries a webhook).
+
+A sync asks Label Studio only for the project's tasks updated after the
+project's watermark (``synced_until``) minus :data:`SYNC_OVERLAP`, stores every
+annotation of those tasks through :mod:`~annotator.labelstudio.gather` (the
+same rules as the webhook, so running both stores each annotation once), and
+marks deleted the judgments of annotations that have vanished from a returned
+task (a task's ``updated_at`` moves when one of its annotations is deleted, so
+a lost ``ANNOTATIONS_DELETED`` webhook is caught here).
+
+Watermark: the newest task ``updated_at`` seen, but never later than the
+moment this sync started (a task changed while the pages were being read may
+have been passed over; it is read again next time), and never moved back.
+The overlap is there because Label Studio stamps ``updated_at`` before its
+transaction commits: a change stamped just before the newest one seen may only
+become visible after the listing.  Re-reading a few seconds of tasks costs
+little: unchanged annotations change nothing.
+
+The caller owns the transaction (``sync`` flushes, never commits).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..models import LabelStudioProject, utcnow
+from .client import LabelStudioClient
+from .gather import STORE_VERDICTS, AppliedChange, Gatherer, _aware, _id_of, _ls_time
+
+__all__ = ["SyncReport", "sync", "SYNC_OVERLAP"]
+
+#: How far before the watermark a sync asks again (see the module docstring).
+SYNC_OVERLAP = dt.timedelta(seconds=5)
+
+#: Problems listed in a report; the counts include the rest.
+MAX_PROBLEMS = 100
+
+
+@dataclasses.dataclass
+class SyncReport:
+    """What a sync read and changed.
+
+    ``tasks`` and ``annotations`` count what Label Studio returned; ``created``,
+    ``updated``, ``unchanged`` and ``deleted`` count judgments (one per claim of
+    an annotation); ``skipped`` and ``rejected`` are those of the created or
+    updated judgments that are skips or were rejected; ``ignored`` counts
+    annotations not stored (a task this service did not push, no user...).
+    """
+
+    project_key: str
+    full: bool
+    #: the ``updated_after`` sent to Label Studio (None: every task)
+    asked_after: dt.datetime | None
+    synced_until: dt.datetime | None = None
+    tasks: int = 0
+    annotations: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    deleted: int = 0
+    ignored: int = 0
+    problems: list[str] = dataclasses.field(default_factory=list)
+
+    def add(self, change: AppliedChange) -> None:
+        self.annotations += 1
+        for key in ("created", "updated", "unchanged", "skipped", "rejected", "deleted"):
+            setattr(self, key, getattr(self, key) + getattr(change, key))
+        if change.outcome == "ignored":
+            self.ignored += 1
+        self.note(*change.problems)
+
+    def note(self, *problems: str) -> None:
+        room = MAX_PROBLEMS - len(self.problems)
+        self.problems.extend(problems[: max(room, 0)])
+
+    def as_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        for key in ("asked_after", "synced_until"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+def sync(
+    session: Session,
+    client: LabelStudioClient,
+    project: LabelStudioProject,
+    *,
+    full: bool = False,
+    overlap: dt.timedelta = SYNC_OVERLAP,
+    verdicts: tuple[str, ...] = STORE_VERDICTS,
+) -> SyncReport:
+    """Bring the project's judgments up to date with Label Studio; flushes, the caller commits.
+
+    ``full`` reads every task instead of those changed since the watermark.
+    Safe to run while webhooks arrive: every write is an idempotent upsert.
+    """
+    started = utcnow()
+    watermark = _aware(project.synced_until)
+    asked_after = None if full or watermark is None else watermark - overlap
+    report = SyncReport(project.project_key, full, asked_after)
+    gatherer = Gatherer(session, project, resolve_user=client.user, verdicts=verdicts)
+    newest: dt.datetime | None = None
+
+    for task in client.iter_tasks(project.ls_project_id, updated_after=asked_after):
+        report.tasks += 1
+        task_id = _id_of(task.get("id")) if isinstance(task, Mapping) else None
+        if task_id is None:
+            report.note(f"a task without an integer id: {str(task)[:80]}")
+            continue
+        listed_at = _ls_time(task.get("updated_at"))
+        if listed_at is not None and (newest is None or listed_at > newest):
+            newest = listed_at
+        annotations = task.get("annotations")
+        annotations = annotations if isinstance(annotations, list) else []
+        stored_task = gatherer.task(task_id)
+        if stored_task is None:
+            report.annotations += len(annotations)
+            report.ignored += len(annotations)
+            if annotations:
+                report.note(
+                    f"task {task_id}: not pushed by this service; its {len(annotations)} annotation(s) are ignored"
+                )
+            continue
+        present: set[int] = set()
+        for annotation in annotations:
+            report.add(gatherer.apply(_with_task(annotation, task_id), stored_task))
+            annotation_id = _id_of(annotation.get("id")) if isinstance(annotation, Mapping) else None
+            if annotation_id is not None:
+                present.add(annotation_id)
+        vanished = gatherer.stored_annotation_ids(task_id) - present
+        if vanished:
+            # Only those stored from a copy no newer than this listing: one created
+            # (and stored by a webhook) after the listing is not missing from it.
+            report.deleted += gatherer.delete(vanished, task_id=task_id, seen_before=listed_at)
+
+    report.synced_until = _advance(session, project, newest, started)
+    project.last_synced_at = utcnow()
+    session.flush()
+    return report
+
+
+def _with_task(annotation: Any, task_id: int) -> Any:
+    if isinstance(annotation, Mapping) and annotation.get("task") is None:
+        return {**annotation, "task": task_id}
+    return annotation
+
+
+def _advance(
+    session: Session, project: LabelStudioProject, newest: dt.datetime | None, started: dt.datetime
+) -> dt.datetime | None:
+    """Move the watermark forward (never back, also against a concurrent sync)."""
+    current = _aware(project.synced_until)
+    if newest is None:
+        return current
+    candidate = min(newest, started).astimezone(dt.timezone.utc)
+    if current is not None and candidate <= current:
+        return current
+    table = LabelStudioProject.__table__
+    session.flush()
+    session.execute(
+        sa.update(table)
+        .where(table.c.id == project.id)
+        .where(sa.or_(table.c.synced_until.is_(None), table.c.synced_until < candidate))
+        .values(synced_until=candidate)
+    )
+    session.refresh(project, ["synced_until"])
+    return _aware(project.synced_until)
