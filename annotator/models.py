@@ -30,6 +30,10 @@ __all__ = [
     "Adjudication",
     "LabelStudioProject",
     "LabelStudioTask",
+    "VerdictStatus",
+    "VerdictSet",
+    "ClaimVerdict",
+    "AdjudicationBasis",
     "utcnow",
 ]
 
@@ -342,3 +346,106 @@ class LabelStudioTask(Base):
 
     project: Mapped[LabelStudioProject] = relationship(back_populates="tasks")
     revision: Mapped[ArticleRevision] = relationship()
+
+
+class VerdictStatus(str, enum.Enum):
+    SETTLED = "settled"
+    NEEDS_ADJUDICATION = "needs adjudication"
+    ADJUDICATED = "adjudicated"
+
+
+class VerdictSet(Base):
+    """The claim verdicts of one method over one population, kept fresh.
+
+    A materialised view, built on first use and then refreshed claim by claim
+    (:mod:`annotator.services.verdicts`).  ``signature`` is the state of the
+    store it reflects and ``rules`` the rules it was computed under: either
+    differing means it is rebuilt.  For Dawid–Skene, ``model`` holds the fitted
+    parameters fresh judgments are scored with.
+    """
+
+    __tablename__ = "verdict_sets"
+    __table_args__ = (sa.UniqueConstraint("method", "include_simulated"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    method: Mapped[str] = mapped_column(sa.String(16))
+    include_simulated: Mapped[bool]
+    rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    signature: Mapped[str] = mapped_column(sa.String(255), default="")
+    model: Mapped[dict[str, Any] | None]
+    #: judgments the model was fitted on, and judgments of the claims refreshed since
+    model_judgments: Mapped[int | None]
+    changed_since_fit: Mapped[int] = mapped_column(default=0)
+    fitted_at: Mapped[dt.datetime | None]
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ClaimVerdict(Base):
+    """One claim's verdict in one :class:`VerdictSet`, with the vote counts behind it.
+
+    ``computed_verdict`` is the method's; ``verdict`` is what stands: the active
+    claim-level adjudication's when there is one, else the computed one.
+    """
+
+    __tablename__ = "claim_verdicts"
+    __table_args__ = (sa.Index("ix_claim_verdicts_set_id_status", "set_id", "status"),)
+
+    set_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("verdict_sets.id", ondelete="CASCADE"), primary_key=True
+    )
+    claim_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
+    )
+    n_confirmed: Mapped[int] = mapped_column(default=0)
+    n_disputed: Mapped[int] = mapped_column(default=0)
+    n_denied: Mapped[int] = mapped_column(default=0)
+    n_judgments: Mapped[int] = mapped_column(default=0)
+    n_annotators: Mapped[int] = mapped_column(default=0)
+    n_articles: Mapped[int] = mapped_column(default=0)
+    computed_verdict: Mapped[Verdict | None] = mapped_column(_enum(Verdict, "computed_verdict"))
+    support: Mapped[float | None]
+    tie: Mapped[bool] = mapped_column(default=False)
+    verdict: Mapped[Verdict | None] = mapped_column(_enum(Verdict, "verdict"))
+    status: Mapped[VerdictStatus] = mapped_column(
+        sa.Enum(
+            VerdictStatus,
+            name="verdict_status",
+            native_enum=False,
+            create_constraint=True,
+            length=24,
+            values_callable=lambda members: [m.value for m in members],
+        )
+    )
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    adjudication_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("adjudications.id", ondelete="SET NULL")
+    )
+    computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    claim: Mapped[Claim] = relationship()
+    adjudication: Mapped[Adjudication | None] = relationship()
+
+
+class AdjudicationBasis(Base):
+    """What an adjudication replaced: the computed verdict and counts when it was made.
+
+    Reached from the adjudication as ``Adjudication.basis``.
+    """
+
+    __tablename__ = "adjudication_bases"
+
+    adjudication_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("adjudications.id", ondelete="CASCADE"), primary_key=True
+    )
+    method: Mapped[str] = mapped_column(sa.String(16))
+    include_simulated: Mapped[bool]
+    computed_verdict: Mapped[Verdict | None] = mapped_column(_enum(Verdict, "computed_verdict"))
+    status: Mapped[str] = mapped_column(sa.String(24))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    support: Mapped[float | None]
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    n_judgments: Mapped[int] = mapped_column(default=0)
+
+    adjudication: Mapped[Adjudication] = relationship(
+        backref=sa.orm.backref("basis", uselist=False, cascade="all, delete-orphan", passive_deletes=True)
+    )

@@ -4,6 +4,11 @@ Store-backed tests run once on SQLite and once on the PostgreSQL server at
 127.0.0.1:5432: each backend gets a database of its own for this run, migrated
 once with the real migrations and dropped at the end; every test starts from
 empty tables.
+
+Tests that need Label Studio share one real server for the session, started
+from a cached, migrated template (``var/cache/labelstudio-template-<version>``,
+built on first use: Label Studio's migrations run once, ~30-45 s; every later
+session copies it and starts in ~5 s).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from click.testing import CliRunner
 
 from annotator import create_app
 from annotator.db import make_engine, upgrade
+from annotator.errors import LabelStudioUnavailable
+from annotator.labelstudio.server import LocalLabelStudio, ensure_template, find_executable, free_port
 from annotator.models import Base
 
 REPO = Path(__file__).resolve().parent.parent
@@ -117,3 +124,67 @@ def cli(settings_env):
         return runner.invoke(main, [str(a) for a in args], env=settings_env, catch_exceptions=False)
 
     return invoke
+
+
+# -- Label Studio ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def labelstudio_template():
+    """The migrated template folder, built if missing."""
+    try:
+        find_executable()
+    except LabelStudioUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    return ensure_template()
+
+
+@pytest.fixture(scope="session")
+def labelstudio_server(tmp_path_factory, labelstudio_template):
+    """The session's server object; stopped at the end of the session."""
+    server = LocalLabelStudio(
+        tmp_path_factory.mktemp("labelstudio"), port=free_port(), template=labelstudio_template
+    )
+    server.up()
+    yield server
+    server.down()
+
+
+@pytest.fixture(scope="session")
+def labelstudio(labelstudio_server):
+    """The running server's :class:`ServerStatus`: ``url``, ``token``, ``headers()``."""
+    return labelstudio_server.status()
+
+
+@pytest.fixture
+def fresh_labelstudio(tmp_path, labelstudio_template):
+    """A second, private server for tests that stop or break it."""
+    server = LocalLabelStudio(
+        tmp_path / "labelstudio", port=free_port(), template=labelstudio_template
+    )
+    yield server
+    server.down()
+
+
+@pytest.fixture
+def seeded_app(database_url, tmp_path, labelstudio):
+    """The service on a fresh store holding the seeds and their catalogue, pointed at
+    the session's Label Studio under a project key of its own."""
+    from annotator.cli.store import ingest_paths, load_catalogue_file
+
+    app = create_app(
+        {
+            "database_url": database_url,
+            "exports_dir": tmp_path / "exports",
+            "label_studio_url": labelstudio.url,
+            "label_studio_api_key": labelstudio.token,
+            "label_studio_project": f"test-{uuid.uuid4().hex[:10]}",
+            "webhook_secret": "test-webhook-secret",
+        }
+    )
+    with app.app_context():
+        _, failures = ingest_paths((SEEDS,), quiet=True)
+        assert not failures
+        load_catalogue_file(SEEDS / "claims.yaml")
+    yield app
+    app.extensions["annotator.engine"].dispose()

@@ -107,7 +107,9 @@ def run_sync(full: bool = False):
     settings = current_app.extensions["annotator.settings"]
     with transaction() as session:
         report = sync_project(session, connect(settings), _project(), full=full)
-    click.echo(f"sync: {report}")
+    click.echo(f"sync: {report.summary()}")
+    for problem in report.problems:
+        click.secho(f"  {problem}", fg="yellow")
     return report
 
 

@@ -41,6 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..errors import LabelStudioError, LabelStudioUnavailable
+from ..services.verdicts import refresh_verdicts
 from ..models import (
     Annotator,
     Judgment,
@@ -381,6 +382,8 @@ class Gatherer:
         self.verdicts = verdicts
         self._tasks: dict[int, LabelStudioTask | None] = {}
         self._annotators: dict[int, Annotator] = {}
+        #: mentions whose judgments changed: their claims' verdicts need recomputing
+        self.touched_mentions: set[int] = set()
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -545,6 +548,8 @@ class Gatherer:
             change.outcome = "updated"
         elif change.created:
             change.outcome = "created"
+        if change.outcome != "unchanged":
+            self.touched_mentions.update(m for m in task.mention_ids if m is not None)
         self.session.flush()
         return change
 
@@ -601,9 +606,17 @@ class Gatherer:
                     continue
                 _remember(judgment)
                 judgment.state = JudgmentState.DELETED
+                if judgment.mention_id is not None:
+                    self.touched_mentions.add(judgment.mention_id)
                 count += 1
         self.session.flush()
         return count
+
+    def refresh_verdicts(self) -> None:
+        """Recompute the verdicts of the claims whose judgments this gatherer changed."""
+        if self.touched_mentions:
+            refresh_verdicts(self.session, mention_ids=self.touched_mentions)
+            self.touched_mentions.clear()
 
     def stored_annotation_ids(self, ls_task_id: int) -> set[int]:
         """Annotations of a task with judgments not yet marked deleted."""
@@ -630,12 +643,18 @@ def apply_annotation(
     stored).  ``resolve_user(ls_user_id) -> {"email", "first_name", ...}`` is
     called only for a Label Studio user the store does not know yet.
     """
-    return Gatherer(session, project, resolve_user=resolve_user, verdicts=verdicts).apply(annotation)
+    gatherer = Gatherer(session, project, resolve_user=resolve_user, verdicts=verdicts)
+    change = gatherer.apply(annotation)
+    gatherer.refresh_verdicts()
+    return change
 
 
 def delete_annotations(session: Session, project: LabelStudioProject, annotation_ids: Iterable[int]) -> int:
     """Mark the judgments of deleted annotations deleted (history kept); how many changed."""
-    return Gatherer(session, project, resolve_user=_no_users).delete(annotation_ids)
+    gatherer = Gatherer(session, project, resolve_user=_no_users)
+    count = gatherer.delete(annotation_ids)
+    gatherer.refresh_verdicts()
+    return count
 
 
 def _no_users(ls_user_id: int) -> Mapping[str, Any]:  # pragma: no cover - deleting reads no users

@@ -69,6 +69,15 @@ class SyncReport:
     ignored: int = 0
     problems: list[str] = dataclasses.field(default_factory=list)
 
+    def summary(self) -> str:
+        """One line for people: what was read, and what changed in the store."""
+        since = "everything" if self.asked_after is None else f"changes since {self.asked_after:%Y-%m-%d %H:%M:%S}"
+        return (
+            f"read {self.annotations} annotation(s) in {self.tasks} task(s) ({since}): judgments"
+            f" {self.created} new, {self.updated} updated, {self.unchanged} unchanged, {self.deleted} deleted"
+            f" ({self.skipped} skips, {self.rejected} rejected); {self.ignored} annotation(s) ignored"
+        )
+
     def add(self, change: AppliedChange) -> None:
         self.annotations += 1
         for key in ("created", "updated", "unchanged", "skipped", "rejected", "deleted"):
@@ -141,6 +150,7 @@ def sync(
             # (and stored by a webhook) after the listing is not missing from it.
             report.deleted += gatherer.delete(vanished, task_id=task_id, seen_before=listed_at)
 
+    gatherer.refresh_verdicts()
     report.synced_until = _advance(session, project, newest, started)
     project.last_synced_at = utcnow()
     session.flush()
