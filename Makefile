@@ -1,5 +1,6 @@
 # The two commands of the README:
-#   make run    set up everything, then run the whole job on the embedded defaults
+#   make run    set up everything, then run the whole job on the embedded defaults, with
+#               judgments from three simulated annotators (labelled so) to see the loop work
 #   make test   set up everything, then run the whole test suite (what CI runs)
 # Everything else here is the set-up they share; it is repeated only when setup.cfg changes.
 
@@ -16,7 +17,7 @@ CHROMIUM := /usr/bin/chromium
 .PHONY: run test setup clean
 
 run: setup
-	$(VENV)/bin/annotator run
+	$(VENV)/bin/annotator run --demo
 
 test: setup $(CHROMIUM)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

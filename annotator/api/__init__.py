@@ -79,7 +79,7 @@ def _integrity_error(error: IntegrityError):
 
 def init_app(app: Flask) -> None:
     """Register the blueprints, the error handlers and the docs page."""
-    from . import articles, claims, labelstudio, mentions, meta, verdicts, webhooks
+    from . import articles, claims, home, labelstudio, mentions, meta, reports, verdicts, webhooks
 
     app.config.update(
         API_TITLE="annotator",
@@ -101,6 +101,6 @@ def init_app(app: Flask) -> None:
     def swagger_ui_static(filename: str):
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
-    for module in (meta, articles, claims, mentions, labelstudio, webhooks, verdicts):
+    for module in (meta, articles, claims, mentions, labelstudio, webhooks, verdicts, reports, home):
         api.register_blueprint(module.blp)
     app.extensions["annotator.api"] = api

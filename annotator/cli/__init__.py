@@ -6,7 +6,7 @@ failure, 2 bad command line, 3 input rejected (nothing stored), 4 not found,
 5 conflict with stored data, 6 Label Studio unreachable, 7 Label Studio refused.
 """
 
-from . import labelstudio, service, store, verdicts  # noqa: F401  (they register their commands)
+from . import labelstudio, reports, service, store, verdicts  # noqa: F401  (they register their commands)
 from .base import main
 
 __all__ = ["main"]

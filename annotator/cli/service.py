@@ -16,7 +16,9 @@ from ..labelstudio.connection import connect
 from ..labelstudio.demo import post_simulated_judgments
 from ..models import Mention, MentionOrigin, MentionStatus
 from .base import current_cli_app, main, with_app
+from ..reports.build import FORMATS
 from .labelstudio import run_push, run_sync, start_labelstudio
+from .reports import write_project_reports
 from .store import articles_list, ingest_paths, load_catalogue_file
 
 @main.command()
@@ -91,7 +93,7 @@ def _store_steps() -> None:
 @click.option("--serve/--no-serve", default=True, help="Start the service at the end (default) or stop.")
 @with_app
 def run(with_labelstudio: bool, demo: bool, serve: bool) -> None:
-    """The whole job on the embedded defaults: store, seeds, catalogue, Label Studio, service."""
+    """The whole job on the embedded defaults: store, seeds, catalogue, Label Studio, reports, service."""
     settings = current_app.extensions["annotator.settings"]
     _store_steps()
     if with_labelstudio:
@@ -105,5 +107,8 @@ def run(with_labelstudio: bool, demo: bool, serve: bool) -> None:
         click.echo(f"annotators open the label stream: {report.label_stream_url}")
         click.echo("  add annotator accounts with `annotator annotators add EMAIL`")
         click.echo(f"judgments arrive by webhook at {settings.service_url}/api/webhooks/labelstudio")
+    write_project_reports(list(FORMATS), include_simulated=demo)
+    page = f"{settings.service_url}/" + ("?include_simulated=true" if demo else "")
+    click.echo(f"report page (live): {page}")
     if serve:
         _serve(settings.host, settings.port)

@@ -105,6 +105,7 @@ __all__ = [
     "claim_detail",
     "mention_detail",
     "mention_rows_all",
+    "judgment_rows",
     "pending_mentions",
     "record_adjudication",
     "adjudication_trail",
@@ -948,11 +949,11 @@ def mention_detail(
     rows = _mention_rows(session, table, frame.loc[[unit]], rules, target.method)
     result = rows[0]
     result["requested_mention_id"] = mention_id
-    result["judgments"] = _judgment_rows(session, rules, result["merged_mention_ids"], include_simulated)
+    result["judgments"] = judgment_rows(session, rules, result["merged_mention_ids"], include_simulated)
     return result
 
 
-def _judgment_rows(
+def judgment_rows(
     session: Session, rules: VerdictRules, mention_ids: list[int], include_simulated: bool
 ) -> list[dict[str, Any]]:
     """Every judgment of a unit's mentions, each saying whether it counts and if not, why."""
