@@ -5,6 +5,8 @@ the source prints intermediate figures the transcription is checked against
 them too, so a typo in a table cannot hide behind a lucky total.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,67 +22,10 @@ from annotator.verdicts import (
 
 NUMBERS_1_TO_5 = LabelSet((1, 2, 3, 4, 5), ordered=True)
 
-# Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability.
-# Section C, "Nominal data, any number of observers, missing data":
-# observers A-D (rows) x units 1-12 (columns); None = not coded.
-KRIPPENDORFF_2011 = {
-    "A": [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
-    "B": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
-    "C": [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
-    "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
-}
+#: The data sets, transcribed from their sources into tests/data/ as long tables
+#: (unit, annotator, label); tests/data/README.md names each source.
+DATA = Path(__file__).resolve().parents[1] / "data"
 
-# Wikipedia, "Fleiss' kappa", worked example: 10 subjects (rows), 14 raters
-# each, number of raters per category 1-5 (columns).
-WIKIPEDIA_FLEISS = [
-    [0, 0, 0, 0, 14],
-    [0, 2, 6, 4, 2],
-    [0, 0, 3, 5, 6],
-    [0, 3, 9, 2, 0],
-    [2, 2, 8, 1, 1],
-    [7, 7, 0, 0, 0],
-    [3, 2, 6, 3, 0],
-    [2, 5, 3, 2, 2],
-    [6, 5, 2, 1, 0],
-    [0, 2, 2, 3, 7],
-]
-
-# Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
-# Psychological Bulletin 76(5), 378-382, Table 1: 30 patients, 6 psychiatrists
-# each; columns depression, personality disorder, schizophrenia, neurosis,
-# other.
-FLEISS_1971 = [
-    [0, 0, 0, 6, 0],
-    [0, 3, 0, 0, 3],
-    [0, 1, 4, 0, 1],
-    [0, 0, 0, 0, 6],
-    [0, 3, 0, 3, 0],
-    [2, 0, 4, 0, 0],
-    [0, 0, 4, 0, 2],
-    [2, 0, 3, 1, 0],
-    [2, 0, 0, 4, 0],
-    [0, 0, 0, 0, 6],
-    [1, 0, 0, 5, 0],
-    [1, 1, 0, 4, 0],
-    [0, 3, 3, 0, 0],
-    [1, 0, 0, 5, 0],
-    [0, 2, 0, 3, 1],
-    [0, 0, 5, 0, 1],
-    [3, 0, 0, 1, 2],
-    [5, 1, 0, 0, 0],
-    [0, 2, 0, 4, 0],
-    [1, 0, 2, 0, 3],
-    [0, 0, 0, 0, 6],
-    [0, 1, 0, 5, 0],
-    [0, 2, 0, 1, 3],
-    [2, 0, 0, 4, 0],
-    [1, 0, 0, 4, 1],
-    [0, 5, 0, 1, 0],
-    [4, 0, 0, 0, 2],
-    [0, 2, 0, 4, 0],
-    [1, 0, 5, 0, 0],
-    [0, 0, 0, 0, 6],
-]
 FLEISS_1971_CATEGORIES = (
     "depression",
     "personality disorder",
@@ -90,43 +35,18 @@ FLEISS_1971_CATEGORIES = (
 )
 
 
-def from_matrix(rows: dict[str, list]) -> pd.DataFrame:
-    """Observer x unit matrix (None = missing) -> long table."""
-    return pd.DataFrame(
-        [
-            {"unit": f"u{i + 1}", "annotator": who, "label": value}
-            for who, values in rows.items()
-            for i, value in enumerate(values)
-            if value is not None
-        ]
-    )
+def published(name: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / f"{name}.csv")
 
 
-def from_counts(table: list[list[int]], labels: tuple) -> pd.DataFrame:
-    """Fleiss form (raters per category per subject) -> long table.
-
-    Fleiss' raters are not the same people across subjects; raters are named
-    by position, which no figure used here depends on.
-    """
-    rows = []
-    for subject, counts in enumerate(table):
-        position = 0
-        for label, count in zip(labels, counts, strict=True):
-            for _ in range(count):
-                rows.append(
-                    {
-                        "unit": f"s{subject + 1:02d}",
-                        "annotator": f"r{position + 1:02d}",
-                        "label": label,
-                    }
-                )
-                position += 1
-    return pd.DataFrame(rows)
+def raters_per_category(data: pd.DataFrame, labels: tuple) -> np.ndarray:
+    """Fleiss form: raters per category (columns, in ``labels`` order) per subject."""
+    return pd.crosstab(data["unit"], data["label"]).reindex(columns=list(labels), fill_value=0).to_numpy()
 
 
 class TestKrippendorff2011:
     def table(self):
-        return judgments(from_matrix(KRIPPENDORFF_2011), NUMBERS_1_TO_5)
+        return judgments(published("krippendorff_2011"), NUMBERS_1_TO_5)
 
     def test_nominal_alpha_is_0_743(self):
         figure = krippendorff_alpha(self.table(), "nominal")
@@ -158,13 +78,13 @@ class TestWikipediaFleiss:
     labels = LabelSet((1, 2, 3, 4, 5))
 
     def test_kappa_is_0_210(self):
-        table = judgments(from_counts(WIKIPEDIA_FLEISS, self.labels.labels), self.labels)
+        table = judgments(published("wikipedia_fleiss"), self.labels)
         figure = fleiss_kappa(table)
         assert round(figure.value, 3) == 0.210
         assert figure.n_units == 10
 
     def test_transcription_matches_the_published_intermediate_figures(self):
-        counts = np.array(WIKIPEDIA_FLEISS)
+        counts = raters_per_category(published("wikipedia_fleiss"), self.labels.labels)
         assert (counts.sum(axis=1) == 14).all()
         assert (counts.sum(axis=0) / counts.sum()).round(3).tolist() == [
             0.143,
@@ -188,7 +108,7 @@ class TestWikipediaFleiss:
         ]
 
     def test_percent_agreement_is_fleiss_p_bar_0_378(self):
-        table = judgments(from_counts(WIKIPEDIA_FLEISS, self.labels.labels), self.labels)
+        table = judgments(published("wikipedia_fleiss"), self.labels)
         assert round(percent_agreement(table).value, 3) == 0.378
 
 
@@ -196,13 +116,13 @@ class TestFleiss1971:
     labels = LabelSet(FLEISS_1971_CATEGORIES)
 
     def test_kappa_is_0_430(self):
-        table = judgments(from_counts(FLEISS_1971, FLEISS_1971_CATEGORIES), self.labels)
+        table = judgments(published("fleiss_1971"), self.labels)
         figure = fleiss_kappa(table)
         assert round(figure.value, 3) == 0.430
         assert figure.n_units == 30
 
     def test_transcription_matches_the_published_proportions(self):
-        counts = np.array(FLEISS_1971)
+        counts = raters_per_category(published("fleiss_1971"), FLEISS_1971_CATEGORIES)
         assert (counts.sum(axis=1) == 6).all()
         assert (counts.sum(axis=0) / counts.sum()).round(3).tolist() == [
             0.144,
@@ -225,7 +145,7 @@ class TestFleiss1971:
     )
     def test_per_category_kappa(self, category, kappa):
         # Fleiss' kappa for one category = kappa of "category" vs "any other"
-        data = from_counts(FLEISS_1971, FLEISS_1971_CATEGORIES)
+        data = published("fleiss_1971")
         data["label"] = np.where(data["label"] == category, "yes", "no")
         assert round(fleiss_kappa(judgments(data, LabelSet(("yes", "no")))).value, 3) == kappa
 

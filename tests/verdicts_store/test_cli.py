@@ -2,6 +2,7 @@
 over the store (both databases) and over CSV files (no store needed)."""
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -10,47 +11,8 @@ from annotator.cli import main
 
 # -- CSV mode --------------------------------------------------------------------------------
 
-KRIPPENDORFF_2011 = {
-    "A": [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
-    "B": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
-    "C": [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
-    "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
-}
-
-# Fleiss (1971), Table 1: raters per category (depression, personality disorder,
-# schizophrenia, neurosis, other) for each of 30 patients, 6 psychiatrists each.
-FLEISS_1971 = [
-    [0, 0, 0, 6, 0],
-    [0, 3, 0, 0, 3],
-    [0, 1, 4, 0, 1],
-    [0, 0, 0, 0, 6],
-    [0, 3, 0, 3, 0],
-    [2, 0, 4, 0, 0],
-    [0, 0, 4, 0, 2],
-    [2, 0, 3, 1, 0],
-    [2, 0, 0, 4, 0],
-    [0, 0, 0, 0, 6],
-    [1, 0, 0, 5, 0],
-    [1, 1, 0, 4, 0],
-    [0, 3, 3, 0, 0],
-    [1, 0, 0, 5, 0],
-    [0, 2, 0, 3, 1],
-    [0, 0, 5, 0, 1],
-    [3, 0, 0, 1, 2],
-    [5, 1, 0, 0, 0],
-    [0, 2, 0, 4, 0],
-    [1, 0, 2, 0, 3],
-    [0, 0, 0, 0, 6],
-    [0, 1, 0, 5, 0],
-    [0, 2, 0, 1, 3],
-    [2, 0, 0, 4, 0],
-    [1, 0, 0, 4, 1],
-    [0, 5, 0, 1, 0],
-    [4, 0, 0, 0, 2],
-    [0, 2, 0, 4, 0],
-    [1, 0, 5, 0, 0],
-    [0, 0, 0, 0, 6],
-]
+#: The published data sets as long tables (tests/data/README.md names the sources).
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture
@@ -78,11 +40,8 @@ def write_csv(tmp_path):
 
 
 @pytest.fixture
-def krippendorff_csv(write_csv):
-    lines = ["unit,annotator,label"]
-    for who, values in KRIPPENDORFF_2011.items():
-        lines += [f"u{i + 1},{who},{v}" for i, v in enumerate(values) if v is not None]
-    return write_csv("\n".join(lines) + "\n", "krippendorff2011.csv")
+def krippendorff_csv():
+    return DATA / "krippendorff_2011.csv"
 
 
 def test_krippendorff_2011_gives_0_743(csv_cli, krippendorff_csv):
@@ -111,16 +70,8 @@ def test_an_order_makes_the_ordered_alpha_defined(csv_cli, krippendorff_csv):
     assert data["alpha_linear"]["defined"] is True
 
 
-def test_fleiss_1971_gives_0_430(csv_cli, write_csv):
-    categories = ["depression", "personality disorder", "schizophrenia", "neurosis", "other"]
-    lines = ["unit,annotator,label"]
-    for patient, row in enumerate(FLEISS_1971, 1):
-        rater = 0
-        for category, count in zip(categories, row, strict=True):
-            for _ in range(count):
-                rater += 1
-                lines.append(f"p{patient},r{rater},{category}")
-    data = json.loads(csv_cli("agreement", "--csv", write_csv("\n".join(lines) + "\n"), "--json").output)
+def test_fleiss_1971_gives_0_430(csv_cli):
+    data = json.loads(csv_cli("agreement", "--csv", DATA / "fleiss_1971.csv", "--json").output)
     assert round(data["fleiss_kappa"]["value"], 3) == 0.430
     assert data["fleiss_kappa"]["n_units"] == 30
 
