@@ -497,6 +497,7 @@ class Gatherer:
             return change
         newer = updated_at is not None and (stored_at is None or updated_at > stored_at)
 
+        touched = False
         for claim in reading:
             values = self._values(claim, task, annotator)
             judgment = existing.get(claim.claim_index)
@@ -529,6 +530,7 @@ class Gatherer:
             if all(getattr(judgment, key) == value for key, value in values.items()):
                 if newer:
                     judgment.ls_updated_at = updated_at
+                    touched = True
                 change.unchanged += 1
                 continue
             _remember(judgment)
@@ -548,7 +550,9 @@ class Gatherer:
             change.outcome = "updated"
         elif change.created:
             change.outcome = "created"
-        if change.outcome != "unchanged":
+        # Any row written (even only its ls_updated_at) changes the verdict sets'
+        # signature: refreshing the task's claims keeps them from a full rebuild.
+        if touched or change.outcome != "unchanged":
             self.touched_mentions.update(m for m in task.mention_ids if m is not None)
         self.session.flush()
         return change
