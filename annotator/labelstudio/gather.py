@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -118,13 +120,16 @@ def _claims_phrase(count: int) -> str:
     return f"{count} claim" if count == 1 else f"{count} claims"
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 class _Offsets:
     """Label Studio's span offsets (UTF-16 code units, as the browser counts) as ``str`` indices."""
 
     def __init__(self, text: str | None):
         self.text = text
         self._python_at: list[int | None] | None = None
-        if text is not None and any(ord(c) > 0xFFFF for c in text):
+        if text is not None and _ASTRAL.search(text):
             # Only text with characters outside the BMP (emoji) counts differently.
             at: list[int | None] = []
             for index, char in enumerate(text):
@@ -331,18 +336,26 @@ def _id_of(value: Any) -> int | None:
     return value if _is_int(value) else None
 
 
-def _insert_ignoring_conflict(session: Session, table: sa.Table, values: dict) -> bool:
-    """Insert a row unless a unique constraint already holds one like it; True if inserted."""
-    dialect = session.get_bind().dialect.name
+@functools.lru_cache(maxsize=8)
+def _conflict_free_insert(dialect: str, table: sa.Table) -> sa.Insert:
+    # Built once per dialect and table, values bound at execution: building
+    # insert().values(**row) per row made SQLAlchemy recompute its cache key each
+    # time (measured: most of a full sync's own time).
     if dialect == "postgresql":
-        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+        statement = postgresql.insert(table).on_conflict_do_nothing()
     elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+        statement = sqlite.insert(table).on_conflict_do_nothing()
     else:  # pragma: no cover - the store runs on SQLite and PostgreSQL only
         raise NotImplementedError(f"no conflict-free insert for {dialect}")
+    return statement.returning(table.c.id)
+
+
+def _insert_ignoring_conflict(session: Session, table: sa.Table, values: dict) -> bool:
+    """Insert a row unless a unique constraint already holds one like it; True if inserted."""
+    statement = _conflict_free_insert(session.get_bind().dialect.name, table)
     session.flush()
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
-    return session.connection().execute(statement.returning(table.c.id)).first() is not None
+    return session.connection().execute(statement, values).first() is not None
 
 
 def _remember(judgment: Judgment) -> None:

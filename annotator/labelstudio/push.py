@@ -162,7 +162,7 @@ def push(
         if progress and task is not None:
             progress(1)
     session.commit()
-    if new:
+    if new and not created:  # a project made by this push cannot hold orphans
         recovered = _recover_orphans(session, client, project, new, existing)
         report.tasks_recovered = len(recovered)
         new = [a for a in new if a.revision.id not in recovered]
