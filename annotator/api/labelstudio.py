@@ -34,6 +34,7 @@ class PushReportSchema(Schema):
     tasks_recovered = fields.Integer()
     tasks_extended = fields.Integer()
     tasks_unchanged = fields.Integer()
+    articles_without_claims = fields.Integer(metadata={"description": "articles not pushed: no accepted claim yet"})
 
 
 class SyncArgs(Schema):

@@ -81,6 +81,11 @@ def run_push():
         + (" (project created)" if report.created_project else "")
         + (" (labeling config updated)" if report.config_updated else "")
     )
+    if report.articles_without_claims:
+        click.secho(
+            f"  {report.articles_without_claims} article(s) have no accepted claim yet and were not pushed",
+            fg="yellow",
+        )
     click.echo(f"  data manager (coordinator): {report.project_url}")
     click.echo(f"  label stream (annotators):  {report.label_stream_url}")
     return report

@@ -28,7 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..config import Settings
-from ..models import LabelStudioProject, LabelStudioTask, Mention
+from ..errors import Conflict
+from ..models import Article, LabelStudioProject, LabelStudioTask, Mention
 from .client import LabelStudioClient
 from .connection import WEBHOOK_PATH, WEBHOOK_SECRET_HEADER, webhook_secret
 from .schema import ProjectConfig, config_hash, label_config, load_project_config
@@ -80,7 +81,10 @@ def ensure_project(
     fields = _project_fields(config, xml, story)
     row = session.scalar(sa.select(LabelStudioProject).where(LabelStudioProject.project_key == key))
     if row is not None and row.base_url != client.url:
-        raise_for_moved(row, client)
+        raise Conflict(
+            f"project {row.project_key!r} lives on {row.base_url}, not {client.url}:"
+            " set ANNOTATOR_LABEL_STUDIO_PROJECT to a new key to start a project on this server"
+        )
     if row is None:
         marker = _KEY_MARKER.format(key=key)
         found = next((p for p in client.projects() if marker in (p.get("description") or "")), None)
@@ -105,15 +109,6 @@ def ensure_project(
         session.commit()
         updated = not created
     return row, created, updated
-
-
-def raise_for_moved(row: LabelStudioProject, client: LabelStudioClient) -> None:
-    from ..errors import Conflict
-
-    raise Conflict(
-        f"project {row.project_key!r} lives on {row.base_url}, not {client.url}:"
-        " set ANNOTATOR_LABEL_STUDIO_PROJECT to a new key to start a project on this server"
-    )
 
 
 def push(
@@ -145,6 +140,7 @@ def push(
         label_stream_url=f"{client.url}/projects/{project.ls_project_id}/data?labeling=1",
         created_project=created,
         config_updated=updated,
+        articles_without_claims=session.scalar(sa.select(sa.func.count(Article.id))) - len(candidates),
     )
     existing = {
         t.revision_id: t
