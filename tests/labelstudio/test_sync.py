@@ -26,7 +26,8 @@ def people(labelstudio_server):
 
 
 class Recording:
-    """The real client, remembering what each task listing asked for."""
+    """The real client, remembering what each read asked for: the ``updated_after`` of
+    a task listing, or None for a read of every task (the export a full sync uses)."""
 
     def __init__(self, client: LabelStudioClient):
         self.client = client
@@ -35,6 +36,10 @@ class Recording:
     def iter_tasks(self, project_id, **options):
         self.asked.append(options.get("updated_after"))
         return self.client.iter_tasks(project_id, **options)
+
+    def export_tasks(self, project_id, task_ids):
+        self.asked.append(None)
+        return self.client.export_tasks(project_id, task_ids)
 
     def __getattr__(self, name):
         return getattr(self.client, name)
@@ -172,12 +177,16 @@ def test_sync_keeps_weird_annotations_for_the_record_and_never_crashes(seeded_ap
         report = sync(session, client, project)
         session.commit()
         judgments = stored(session)
-    # claims 0 and n + 4 are named (both rejected); the others are simply not judged
-    assert (report.annotations, report.created, report.rejected, report.ignored) == (2, 2, 2, 1)
+        later = sync(session, client, project)  # incremental: lists the changed tasks, the stranger's too
+        session.commit()
+    # claims 0 and n + 4 are named (both rejected); the others are simply not judged;
+    # the stranger task is not read at all by the first (full) sync, only counted
+    assert (report.annotations, report.created, report.rejected, report.ignored) == (1, 2, 2, 0)
     assert {j.state for j in judgments.values()} == {JudgmentState.REJECTED}
     assert {j.mention_id for j in judgments.values()} == {None}
     reasons = judgments[weird["id"], 0].reject_reason
     assert "unknown verdict 'maybe'" in reasons and "rating must be an integer" in reasons
     assert judgments[weird["id"], n + 4].reject_reason == f"unknown claim index {n + 4}: the task has {n} claims"
     assert any("'nonexistent' is not a claim control" in p for p in report.problems)
-    assert any(f"task {stranger}: not pushed by this service" in p for p in report.problems)
+    assert any("1 task(s) in the project were not pushed by this service" in p for p in report.problems)
+    assert any(f"task {stranger}: not pushed by this service" in p for p in later.problems)
