@@ -43,6 +43,7 @@ __all__ = [
     "UserRejected",
     "EXIT_CODES",
     "exit_code",
+    "flatten_messages",
 ]
 
 
@@ -186,6 +187,17 @@ EXIT_CODES = {
     LabelStudioError: 7,
     AnnotatorError: 1,
 }
+
+
+def flatten_messages(messages: object, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's (or webargs') nested messages as ``{"json.field": [message, ...]}``."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            flat.update(flatten_messages(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    items = messages if isinstance(messages, list) else [messages]
+    return {prefix or "_": [str(m) for m in items]}
 
 
 def exit_code(error: AnnotatorError) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from .. import __version__
-from ..errors import AnnotatorError
+from ..errors import AnnotatorError, flatten_messages
 
 __all__ = ["init_app", "AnnotatorApi"]
 
@@ -33,18 +33,6 @@ class ErrorSchema(Schema):
     type = fields.String(metadata={"description": "Machine-readable kind of error"})
 
 
-def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
-    """webargs' nested ``{"json": {"field": [...]}}`` as ``{"json.field": [...]}``."""
-    if isinstance(messages, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in messages.items():
-            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return flat
-    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return {prefix or "_": list(messages)}
-    return {prefix or "_": [str(messages)]}
-
-
 class AnnotatorApi(Api):
     """flask-smorest's Api, answering errors in the service's one JSON shape."""
 
@@ -56,7 +44,7 @@ class AnnotatorApi(Api):
             "code": error.code,
             "status": HTTPStatus(error.code).phrase,
             "message": data.get("message") or error.description,
-            "errors": _flatten(data.get("messages") or data.get("errors") or {}),
+            "errors": flatten_messages(data.get("messages") or data.get("errors") or {}),
             "type": error.name.lower().replace(" ", "_"),
         }
         if error.code == 422 and payload["message"] == error.description:

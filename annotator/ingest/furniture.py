@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 from marshmallow import Schema, ValidationError, fields, validate
 
-from annotator.errors import AnnotatorError
+from annotator.errors import AnnotatorError, flatten_messages
 
 __all__ = [
     "CONFIG_DIR",
@@ -330,15 +330,5 @@ def _load(path: Path, schema: Schema) -> dict[str, Any]:
     except ValidationError as error:
         raise AnnotatorError(
             f"{path}: invalid rules",
-            errors={f"{path}:{key}": msgs for key, msgs in _flatten(error.messages).items()},
+            errors={f"{path}:{key}": msgs for key, msgs in flatten_messages(error.messages).items()},
         ) from None
-
-
-def _flatten(messages: dict | list, prefix: str = "") -> dict[str, list[str]]:
-    """Marshmallow's nested messages -> ``{"key.index": [message, ...]}``."""
-    if isinstance(messages, list):
-        return {prefix: [str(m) for m in messages]}
-    flat: dict[str, list[str]] = {}
-    for key, inner in messages.items():
-        flat.update(_flatten(inner, f"{prefix}.{key}" if prefix else str(key)))
-    return flat
