@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..db import get_session, transaction
 from ..errors import Conflict, NotFound
-from ..models import Claim, Judgment, Mention
+from ..models import Claim, Judgment, LabelStudioTask, Mention
 from ..services.catalogue import store_catalogue
 from .pagination import PageArgs, page_schema, paginate
 from .schemas import CatalogueReportSchema, ClaimCreateSchema, ClaimSchema, ClaimUpdateSchema
@@ -100,6 +100,19 @@ class ClaimById(MethodView):
                 raise Conflict(
                     f"claim {claim_id!r} has {judged} judgment(s); deleting it would lose them",
                     {"claim_id": ["keep the claim; reword it with PATCH instead"]},
+                )
+            mention_ids = {m.id for m in claim.mentions}
+            pushed = [
+                ls_id
+                for ls_id, in_task in session.execute(sa.select(LabelStudioTask.ls_task_id, LabelStudioTask.mention_ids))
+                if mention_ids.intersection(in_task)
+            ]
+            if pushed:
+                # Tasks address their claims by position: removing one would renumber the rest.
+                raise Conflict(
+                    f"claim {claim_id!r} is in {len(pushed)} Label Studio task(s) (e.g. task {pushed[0]});"
+                    " deleting it would renumber the claims annotators see",
+                    {"claim_id": ["keep the claim; reject its mentions or reword it with PATCH instead"]},
                 )
             for mention in list(claim.mentions):
                 session.delete(mention)

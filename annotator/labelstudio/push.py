@@ -21,6 +21,7 @@ loses nothing and the next one resumes.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 from collections.abc import Callable
 
@@ -29,11 +30,20 @@ from sqlalchemy.orm import Session
 
 from ..config import Settings
 from ..errors import Conflict
-from ..models import Article, LabelStudioProject, LabelStudioTask, Mention
+from ..models import Article, LabelStudioProject, LabelStudioTask
 from .client import LabelStudioClient
 from .connection import WEBHOOK_PATH, WEBHOOK_SECRET_HEADER, webhook_secret
 from .schema import ProjectConfig, config_hash, label_config, load_project_config
-from .tasks import ArticleClaims, articles_to_push, payload_hash, predictions, task_data, task_key
+from .tasks import (
+    ArticleClaims,
+    articles_to_push,
+    claim_rows,
+    payload_hash,
+    predictions,
+    stories_to_push,
+    task_data,
+    task_key,
+)
 
 __all__ = ["PushReport", "push", "ensure_project", "WEBHOOK_ACTIONS"]
 
@@ -71,44 +81,114 @@ def _project_fields(config: ProjectConfig, xml: str, story: str) -> dict:
     }
 
 
-def ensure_project(
-    session: Session, client: LabelStudioClient, settings: Settings, config: ProjectConfig, *, story: str
-) -> tuple[LabelStudioProject, bool, bool]:
-    """The project row for ``settings.label_studio_project``: (row, created, config_updated)."""
-    xml = label_config(config)
-    digest = config_hash(xml)
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """What the project must look like in Label Studio; worked out from the store."""
+
+    key: str
+    fields: dict
+    digest: str
+    webhook: dict
+    #: the stored project's Label Studio id and whether its config is current (None: not stored)
+    known_id: int | None
+    config_current: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class _Settled:
+    """What Label Studio holds after :func:`_settle_project`."""
+
+    ls_project_id: int
+    created: bool
+    config_updated: bool
+    webhook_id: int
+
+
+def _plan(
+    session: Session, client: LabelStudioClient, settings: Settings, config: ProjectConfig
+) -> tuple[_Plan, LabelStudioProject | None]:
     key = settings.label_studio_project
-    fields = _project_fields(config, xml, story)
     row = session.scalar(sa.select(LabelStudioProject).where(LabelStudioProject.project_key == key))
     if row is not None and row.base_url != client.url:
         raise Conflict(
             f"project {row.project_key!r} lives on {row.base_url}, not {client.url}:"
             " set ANNOTATOR_LABEL_STUDIO_PROJECT to a new key to start a project on this server"
         )
-    if row is None:
-        marker = _KEY_MARKER.format(key=key)
-        found = next((p for p in client.projects() if marker in (p.get("description") or "")), None)
-        created = found is None
+    xml = label_config(config)
+    digest = config_hash(xml)
+    plan = _Plan(
+        key=key,
+        fields=_project_fields(config, xml, ", ".join(stories_to_push(session)) or key),
+        digest=digest,
+        webhook={
+            "url": settings.service_url + WEBHOOK_PATH,
+            "headers": {WEBHOOK_SECRET_HEADER: webhook_secret(settings)},
+            "actions": WEBHOOK_ACTIONS,
+        },
+        known_id=row.ls_project_id if row is not None else None,
+        config_current=row is not None and row.config_hash == digest,
+    )
+    return plan, row
+
+
+def _settle_project(client: LabelStudioClient, plan: _Plan) -> _Settled:
+    """Find or create the project, bring its settings and webhook up to date.
+
+    Talks only to Label Studio (never to the store), so a push runs it while it
+    reads the store.  A project created by a push that died before storing it is
+    found again by the key marker in its description, among the projects with its
+    title (listing every project costs more the more the server holds; a project
+    orphaned just as the claims' stories changed is left alone, not adopted).
+    """
+    client.whoami()  # a wrong URL or key fails here, before anything changes
+    project_id, created, updated = plan.known_id, False, False
+    if project_id is None:
+        marker = _KEY_MARKER.format(key=plan.key)
+        candidates = client.projects(title=plan.fields["title"])
+        found = next((p for p in candidates if marker in (p.get("description") or "")), None)
         if found is None:
-            found = client.create_project(description=f"Claims pushed by annotator. {marker}", **fields)
-        row = LabelStudioProject(
-            project_key=key,
-            ls_project_id=found["id"],
-            base_url=client.url,
-            title=fields["title"],
-            config_hash=digest if created else "",
-        )
+            project_id = client.create_project(description=f"Claims pushed by annotator. {marker}", **plan.fields)["id"]
+            created = True
+        else:
+            project_id = found["id"]
+    if not created and not plan.config_current:
+        client.update_project(project_id, **plan.fields)
+        updated = True
+    # A project made just now has no webhook to look for.
+    hook = client.create_webhook if created else client.ensure_webhook
+    return _Settled(project_id, created, updated, hook(project_id, **plan.webhook))
+
+
+def _record(
+    session: Session, client: LabelStudioClient, plan: _Plan, row: LabelStudioProject | None, settled: _Settled
+) -> LabelStudioProject:
+    """Store what :func:`_settle_project` did; commits."""
+    if row is None:
+        row = LabelStudioProject(project_key=plan.key, ls_project_id=settled.ls_project_id, base_url=client.url)
         session.add(row)
-        session.commit()
-    else:
-        created = False
-    updated = False
-    if row.config_hash != digest:
-        client.update_project(row.ls_project_id, **fields)
-        row.config_hash, row.title = digest, fields["title"]
-        session.commit()
-        updated = not created
-    return row, created, updated
+    if row.config_hash != plan.digest:
+        row.config_hash, row.title = plan.digest, plan.fields["title"]
+    row.webhook_id = settled.webhook_id
+    session.commit()
+    return row
+
+
+def ensure_project(
+    session: Session, client: LabelStudioClient, settings: Settings, config: ProjectConfig | None = None
+) -> tuple[LabelStudioProject, bool, bool]:
+    """The project of ``settings.label_studio_project``, its settings and webhook up to date in
+    Label Studio, stored: (row, created, config_updated)."""
+    config = config or load_project_config(settings.rule_file("labelstudio.yaml"))
+    plan, row = _plan(session, client, settings, config)
+    settled = _settle_project(client, plan)
+    return _record(session, client, plan, row, settled), settled.created, settled.config_updated
+
+
+@dataclasses.dataclass(frozen=True)
+class _StoredTask:
+    id: int
+    ls_task_id: int
+    mention_ids: tuple[int, ...]
 
 
 def push(
@@ -121,74 +201,89 @@ def push(
 ) -> PushReport:
     """Bring the project up to date with the store; commits batch by batch."""
     config = config or load_project_config(settings.rule_file("labelstudio.yaml"))
-    client.whoami()  # a wrong URL or key fails here, before anything changes
-    candidates = articles_to_push(session)
-    stories = sorted({m.claim.story for a in candidates for m, _ in a.claims if m.claim.story})
-    project, created, updated = ensure_project(
-        session, client, settings, config, story=", ".join(stories) or settings.label_studio_project
-    )
-    project.webhook_id = client.ensure_webhook(
-        project.ls_project_id,
-        url=settings.service_url + WEBHOOK_PATH,
-        headers={WEBHOOK_SECRET_HEADER: webhook_secret(settings)},
-        actions=WEBHOOK_ACTIONS,
-    )
-    session.commit()
+    plan, row = _plan(session, client, settings, config)
+    # Label Studio settles the project and webhook while the store is read and the
+    # payloads are built: the two take about as long (bench/README.md).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        settling = pool.submit(_settle_project, client, plan)
+        candidates = articles_to_push(session)
+        existing = _stored_tasks(session, row) if row is not None else {}
+        new = [_new_task(plan.key, article, config) for article in candidates if article.revision.id not in existing]
+        settled = settling.result()
+    project = _record(session, client, plan, row, settled)
     report = PushReport(
         project_id=project.ls_project_id,
         project_url=f"{client.url}/projects/{project.ls_project_id}/data",
         label_stream_url=f"{client.url}/projects/{project.ls_project_id}/data?labeling=1",
-        created_project=created,
-        config_updated=updated,
+        created_project=settled.created,
+        config_updated=settled.config_updated,
         articles_without_claims=session.scalar(sa.select(sa.func.count(Article.id))) - len(candidates),
     )
-    existing = {
-        t.revision_id: t
-        for t in session.scalars(sa.select(LabelStudioTask).where(LabelStudioTask.project_id == project.id))
-    }
-    new = []
     for article in candidates:
         task = existing.get(article.revision.id)
         if task is None:
-            new.append(article)
-        elif _extend(session, client, project, task, article, config):
+            continue
+        if _extend(session, client, plan.key, task, article, config):
             report.tasks_extended += 1
         else:
             report.tasks_unchanged += 1
-        if progress and task is not None:
+        if progress:
             progress(1)
     session.commit()
-    if new and not created:  # a project made by this push cannot hold orphans
-        recovered = _recover_orphans(session, client, project, new, existing)
+    if new and not settled.created:  # a project made by this push cannot hold orphans
+        recovered = _recover_orphans(session, client, project, [t.article for t in new], len(existing))
         report.tasks_recovered = len(recovered)
-        new = [a for a in new if a.revision.id not in recovered]
+        new = [task for task in new if task.article.revision.id not in recovered]
         if progress and recovered:
             progress(len(recovered))
     for start in range(0, len(new), config.batch_size):
         batch = new[start : start + config.batch_size]
-        payloads = [_payload(project, article, config) for article in batch]
-        ids = client.import_tasks(project.ls_project_id, payloads)
-        for article, payload, ls_id in zip(batch, payloads, ids):
-            session.add(
-                LabelStudioTask(
-                    project_id=project.id,
-                    revision_id=article.revision.id,
-                    ls_task_id=ls_id,
-                    mention_ids=[m.id for m, _ in article.claims],
-                    payload_hash=payload_hash(payload["data"]),
-                )
-            )
+        ids = client.import_tasks(project.ls_project_id, [task.payload for task in batch])
+        session.execute(
+            sa.insert(LabelStudioTask),
+            [
+                {
+                    "project_id": project.id,
+                    "revision_id": task.article.revision.id,
+                    "ls_task_id": ls_id,
+                    "mention_ids": [claim.mention_id for claim, _ in task.article.claims],
+                    "payload_hash": task.digest,
+                }
+                for task, ls_id in zip(batch, ids)
+            ],
+        )
         session.commit()
-        report.tasks_created += len(batch)
+        report.tasks_created += len(ids)
         if progress:
-            progress(len(batch))
+            progress(len(ids))
     return report
 
 
-def _payload(project: LabelStudioProject, article: ArticleClaims, config: ProjectConfig) -> dict:
-    mentions = [m for m, _ in article.claims]
+def _stored_tasks(session: Session, project: LabelStudioProject) -> dict[int, _StoredTask]:
+    """The project's stored tasks by revision id."""
+    rows = session.execute(
+        sa.select(
+            LabelStudioTask.revision_id, LabelStudioTask.id, LabelStudioTask.ls_task_id, LabelStudioTask.mention_ids
+        ).where(LabelStudioTask.project_id == project.id)
+    )
+    return {revision_id: _StoredTask(id_, ls_id, tuple(mentions)) for revision_id, id_, ls_id, mentions in rows}
+
+
+@dataclasses.dataclass(frozen=True)
+class _NewTask:
+    article: ArticleClaims
+    payload: dict
+    digest: str
+
+
+def _new_task(project_key: str, article: ArticleClaims, config: ProjectConfig) -> _NewTask:
+    payload = _payload(project_key, article, config)
+    return _NewTask(article, payload, payload_hash(payload["data"]))
+
+
+def _payload(project_key: str, article: ArticleClaims, config: ProjectConfig) -> dict:
     spans = {i: s for i, (_, s) in enumerate(article.claims) if s}
-    payload = {"data": task_data(project.project_key, article.revision, mentions)}
+    payload = {"data": task_data(project_key, article.revision, [claim for claim, _ in article.claims])}
     result = predictions(article.revision.body, spans)
     if result:
         payload["predictions"] = [
@@ -200,21 +295,26 @@ def _payload(project: LabelStudioProject, article: ArticleClaims, config: Projec
 def _extend(
     session: Session,
     client: LabelStudioClient,
-    project: LabelStudioProject,
-    task: LabelStudioTask,
+    project_key: str,
+    task: _StoredTask,
     article: ArticleClaims,
     config: ProjectConfig,
 ) -> bool:
     """Append the article's new claims to its existing task; False if there are none."""
-    known = set(task.mention_ids)
-    known_claims = {m.claim_id for m in session.scalars(sa.select(Mention).where(Mention.id.in_(known)))}
-    added = [(m, s) for m, s in article.claims if m.id not in known and m.claim_id not in known_claims]
+    known = claim_rows(session, task.mention_ids)
+    known_claims = {claim.claim_id for claim in known.values()}
+    added = [(c, s) for c, s in article.claims if c.mention_id not in known and c.claim_id not in known_claims]
     if not added:
         return False
-    mention_ids = list(task.mention_ids) + [m.id for m, _ in added]
-    mentions = session.scalars(sa.select(Mention).where(Mention.id.in_(mention_ids))).all()
-    ordered = sorted(mentions, key=lambda m: mention_ids.index(m.id))
-    data = task_data(project.project_key, article.revision, ordered)
+    # A mention of the task that has lost its claim since keeps its place (None: no claim row).
+    claims = [known.get(m) for m in task.mention_ids] + [claim for claim, _ in added]
+    if any(claim is None for claim in claims):
+        missing = [m for m in task.mention_ids if m not in known]
+        raise Conflict(
+            f"task {task.ls_task_id} holds mention(s) {missing} that no longer name a claim:"
+            " it cannot be extended without renumbering its claims"
+        )
+    data = task_data(project_key, article.revision, claims)
     client.update_task_data(task.ls_task_id, data)
     first_new = len(task.mention_ids)
     spans = {first_new + i: s for i, (_, s) in enumerate(added) if s}
@@ -223,8 +323,11 @@ def _extend(
         client.add_prediction(
             task.ls_task_id, result, model_version=config.predictions_model_version, score=1.0
         )
-    task.mention_ids = mention_ids
-    task.payload_hash = payload_hash(data)
+    session.execute(
+        sa.update(LabelStudioTask)
+        .where(LabelStudioTask.id == task.id)
+        .values(mention_ids=[c.mention_id for c in claims], payload_hash=payload_hash(data))
+    )
     return True
 
 
@@ -233,11 +336,11 @@ def _recover_orphans(
     client: LabelStudioClient,
     project: LabelStudioProject,
     new: list[ArticleClaims],
-    existing: dict[int, LabelStudioTask],
+    stored: int,
 ) -> set[int]:
     """Store the ids of tasks a crashed push imported but never recorded; their revision ids."""
     remote_count = client.project(project.ls_project_id).get("task_number") or 0
-    if remote_count <= len(existing):
+    if remote_count <= stored:
         return set()
     wanted = {task_key(project.project_key, a.revision.id): a for a in new}
     recovered = set()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
+
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -9,6 +12,7 @@ import sqlalchemy as sa
 from annotator.db import get_session
 from annotator.errors import LabelStudioError, LabelStudioUnavailable
 from annotator.labelstudio.client import LabelStudioClient
+from annotator.labelstudio.connection import WEBHOOK_SECRET_HEADER
 from annotator.labelstudio.push import push
 from annotator.labelstudio.schema import label_config, load_project_config
 from annotator.models import Claim, LabelStudioProject, LabelStudioTask, Mention, MentionOrigin, MentionStatus
@@ -184,3 +188,84 @@ def test_wrong_token_and_wrong_url_are_named(seeded_app):
         assert "ANNOTATOR_LABEL_STUDIO_API_KEY" in str(info.value)
         with pytest.raises(LabelStudioUnavailable, match="ANNOTATOR_LABEL_STUDIO_URL"):
             push(get_session(), LabelStudioClient("http://127.0.0.1:9", "x", max_retries=0), settings)
+
+
+class Counting:
+    """The real client, counting the calls made through it."""
+
+    def __init__(self, client: LabelStudioClient):
+        self.client = client
+        self.calls: dict[str, int] = {}
+
+    def __getattr__(self, name):
+        method = getattr(self.client, name)
+        if not callable(method):
+            return method
+
+        def counted(*args, **kwargs):
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return method(*args, **kwargs)
+
+        return counted
+
+
+def test_the_webhook_is_updated_only_when_it_differs(seeded_app):
+    settings = settings_of(seeded_app)
+    with seeded_app.app_context():
+        session = get_session()
+        first = push(session, client_for(seeded_app), settings)
+        hook_id = session.scalar(sa.select(LabelStudioProject.webhook_id))
+        quiet = Counting(client_for(seeded_app))
+        push(session, quiet, settings)
+        client = client_for(seeded_app)
+        real_update = client._sdk.webhooks.update
+        updates = []
+        client._sdk.webhooks.update = lambda **fields: updates.append(fields) or real_update(**fields)
+        push(session, client, settings)
+        assert updates == [], "an unchanged webhook is left alone"
+        rotated = dataclasses.replace(settings, webhook_secret="a-rotated-webhook-secret")
+        push(session, client, rotated)
+        assert len(updates) == 1
+        assert session.scalar(sa.select(LabelStudioProject.webhook_id)) == hook_id
+    hooks = [h for h in client_for(seeded_app)._sdk.webhooks.list(project=str(first.project_id))]
+    assert [(h.id, h.headers) for h in hooks] == [(hook_id, {WEBHOOK_SECRET_HEADER: "a-rotated-webhook-secret"})]
+    assert "create_webhook" not in quiet.calls and "create_project" not in quiet.calls
+
+
+def test_projects_are_listed_page_by_page(seeded_app):
+    client = client_for(seeded_app)
+    run = uuid.uuid4().hex[:8]  # the server outlives this test
+    for n in range(3):
+        client.create_project(title=f"listing {run} {n}", description="listed page by page")
+    every = {p.id for p in client._sdk.projects.list()}
+    listed = client.projects(page_size=2)
+    assert len(listed) == len(every) and {p["id"] for p in listed} == every
+    assert all(set(p) == {"id", "title", "description"} for p in listed)
+    assert [p["title"] for p in client.projects(title=f"LISTING {run} 1", page_size=2)] == [f"listing {run} 1"]
+
+
+def test_a_project_created_just_before_a_crash_is_adopted_not_made_twice(seeded_app):
+    with seeded_app.app_context():
+        session = get_session()
+        first = push(session, client_for(seeded_app), settings_of(seeded_app))
+        # As if the push had died after Label Studio made the project (and imported
+        # its tasks) but before the store recorded any of it.
+        session.execute(sa.delete(LabelStudioTask))
+        session.execute(sa.delete(LabelStudioProject))
+        session.commit()
+        again = push(session, client_for(seeded_app), settings_of(seeded_app))
+        assert (again.project_id, again.created_project) == (first.project_id, False)
+        assert (again.tasks_recovered, again.tasks_created) == (5, 0)
+    assert len(remote_tasks(seeded_app, first.project_id)) == 5
+
+
+def test_a_pushed_claim_cannot_be_deleted(seeded_app):
+    with seeded_app.app_context():
+        push(get_session(), client_for(seeded_app), settings_of(seeded_app))
+        pushed = get_session().scalar(sa.select(LabelStudioTask.mention_ids).limit(1))[0]
+        claim_id = get_session().get(Mention, pushed).claim_id
+    answer = seeded_app.test_client().delete(f"/api/claims/{claim_id}")
+    assert answer.status_code == 409
+    assert "renumber" in answer.get_json()["message"]
+    with seeded_app.app_context():
+        assert get_session().get(Claim, claim_id) is not None and get_session().get(Mention, pushed) is not None
