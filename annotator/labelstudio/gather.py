@@ -35,17 +35,18 @@ import dataclasses
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..errors import LabelStudioError, LabelStudioUnavailable
 from ..services.verdicts import refresh_verdicts
 from ..models import (
     Annotator,
+    ArticleRevision,
     Judgment,
     JudgmentRevision,
     JudgmentState,
@@ -73,6 +74,9 @@ __all__ = [
 STORE_VERDICTS: tuple[str, ...] = tuple(v.value for v in Verdict)
 
 UserResolver = Callable[[int], Mapping[str, Any]]
+
+#: Ids per ``IN (...)`` list: well inside SQLite's and PostgreSQL's parameter limits.
+_IN_CHUNK = 500
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -337,7 +341,7 @@ def _id_of(value: Any) -> int | None:
 
 
 @functools.lru_cache(maxsize=8)
-def _conflict_free_insert(dialect: str, table: sa.Table) -> sa.Insert:
+def _conflict_free_insert(dialect: str, table: sa.Table, *returning: str) -> sa.Insert:
     # Built once per dialect and table, values bound at execution: building
     # insert().values(**row) per row made SQLAlchemy recompute its cache key each
     # time (measured: most of a full sync's own time).
@@ -347,15 +351,27 @@ def _conflict_free_insert(dialect: str, table: sa.Table) -> sa.Insert:
         statement = sqlite.insert(table).on_conflict_do_nothing()
     else:  # pragma: no cover - the store runs on SQLite and PostgreSQL only
         raise NotImplementedError(f"no conflict-free insert for {dialect}")
-    return statement.returning(table.c.id)
+    return statement.returning(*(table.c[name] for name in returning))
 
 
 def _insert_ignoring_conflict(session: Session, table: sa.Table, values: dict) -> bool:
     """Insert a row unless a unique constraint already holds one like it; True if inserted."""
-    statement = _conflict_free_insert(session.get_bind().dialect.name, table)
+    statement = _conflict_free_insert(session.get_bind().dialect.name, table, "id")
     session.flush()
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
     return session.connection().execute(statement, values).first() is not None
+
+
+def _insert_judgments(session: Session, rows: list[dict]) -> set[tuple[int, int]]:
+    """Insert judgment rows in one multi-row statement, skipping any another writer
+    stored first; the (annotation id, claim index) of those inserted."""
+    if not rows:
+        return set()
+    statement = _conflict_free_insert(
+        session.get_bind().dialect.name, Judgment.__table__, "ls_annotation_id", "claim_index"
+    )
+    session.flush()
+    return {(a, i) for a, i in session.connection().execute(statement, rows)}
 
 
 def _remember(judgment: Judgment) -> None:
@@ -373,12 +389,29 @@ def _remember(judgment: Judgment) -> None:
     )
 
 
+@dataclasses.dataclass
+class _Pending:
+    """An annotation read and ready to store: what :meth:`Gatherer.apply_many` works on."""
+
+    change: AppliedChange
+    task: LabelStudioTask
+    annotator: Annotator
+    reading: AnnotationReading
+    updated_at: dt.datetime | None
+    #: the stored judgments of the annotation, by claim index
+    existing: dict[int, Judgment] = dataclasses.field(default_factory=dict)
+    newer: bool = False
+    touched: bool = False
+
+
 class Gatherer:
     """Stores annotations of one project; remembers tasks and annotators between calls.
 
     :func:`apply_annotation` uses one for a single annotation, the sync one for
-    a whole run.  ``resolve_user(ls_user_id)`` (the client's ``user``) is
-    called only for a Label Studio user the store does not know yet.
+    a whole run, a page of annotations at a time (:meth:`apply_many`: a few
+    queries and one multi-row INSERT per page, whatever its size).
+    ``resolve_user(ls_user_id)`` (the client's ``user``) is called only for a
+    Label Studio user the store does not know yet.
     """
 
     def __init__(
@@ -401,13 +434,21 @@ class Gatherer:
     # -- lookups -------------------------------------------------------------------------
 
     def task(self, ls_task_id: int) -> LabelStudioTask | None:
-        if ls_task_id not in self._tasks:
-            self._tasks[ls_task_id] = self.session.scalar(
-                sa.select(LabelStudioTask).where(
-                    LabelStudioTask.project_id == self.project.id, LabelStudioTask.ls_task_id == ls_task_id
-                )
+        return self.tasks([ls_task_id])[ls_task_id]
+
+    def tasks(self, ls_task_ids: Iterable[int]) -> dict[int, LabelStudioTask | None]:
+        """The project's stored tasks (None: not pushed by this service), with their text."""
+        wanted = [i for i in dict.fromkeys(ls_task_ids) if i not in self._tasks]
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start : start + _IN_CHUNK]
+            found = self.session.scalars(
+                sa.select(LabelStudioTask)
+                .where(LabelStudioTask.project_id == self.project.id, LabelStudioTask.ls_task_id.in_(chunk))
+                .options(selectinload(LabelStudioTask.revision).load_only(ArticleRevision.body))
             )
-        return self._tasks[ls_task_id]
+            by_id = {task.ls_task_id: task for task in found}
+            self._tasks.update({i: by_id.get(i) for i in chunk})
+        return {i: self._tasks[i] for i in ls_task_ids}
 
     def annotator(self, ls_user_id: int) -> Annotator | str:
         """The annotator for a Label Studio user, created on first sight; else why not."""
@@ -418,6 +459,15 @@ class Gatherer:
         if isinstance(found, Annotator):
             self._annotators[ls_user_id] = found
         return found
+
+    def _known_annotators(self, ls_user_ids: Iterable[int]) -> None:
+        """Remember, in one query, the stored annotators of some Label Studio users."""
+        wanted = sorted({i for i in ls_user_ids if i not in self._annotators})
+        for start in range(0, len(wanted), _IN_CHUNK):
+            for annotator in self.session.scalars(
+                sa.select(Annotator).where(Annotator.ls_user_id.in_(wanted[start : start + _IN_CHUNK]))
+            ):
+                self._annotators[annotator.ls_user_id] = annotator
 
     def _find_annotator(self, ls_user_id: int) -> Annotator | str:
         session = self.session
@@ -463,6 +513,38 @@ class Gatherer:
 
     def apply(self, annotation: Any, task: LabelStudioTask | None = None) -> AppliedChange:
         """Store one annotation (see the module docstring for the rules)."""
+        return self.apply_many([(annotation, task)])[0]
+
+    def apply_many(self, annotations: Sequence[tuple[Any, LabelStudioTask | None]]) -> list[AppliedChange]:
+        """Store annotations, each with its stored task if the caller has it; what each changed.
+
+        The same as :meth:`apply` on each in turn: an annotation given twice is
+        stored as if the copies came one after the other.
+        """
+        changes: list[AppliedChange] = []
+        batch: list[_Pending] = []
+        in_batch: set[int] = set()
+        self._known_annotators(
+            user_id
+            for annotation, _ in annotations
+            if isinstance(annotation, Mapping) and (user_id := _id_of(annotation.get("completed_by"))) is not None
+        )
+        for annotation, task in annotations:
+            pending = self._prepare(annotation, task)
+            if isinstance(pending, AppliedChange):
+                changes.append(pending)
+                continue
+            if pending.change.annotation_id in in_batch:  # a second copy: after the first is stored
+                self._store(batch)
+                batch, in_batch = [], set()
+            batch.append(pending)
+            in_batch.add(pending.change.annotation_id)
+            changes.append(pending.change)
+        self._store(batch)
+        return changes
+
+    def _prepare(self, annotation: Any, task: LabelStudioTask | None) -> _Pending | AppliedChange:
+        """Read one annotation; an :class:`AppliedChange` if there is nothing to store."""
         if not isinstance(annotation, Mapping):
             return AppliedChange(None, outcome="ignored", problems=[f"not an annotation object: {_short(annotation)}"])
         annotation_id = _id_of(annotation.get("id"))
@@ -490,74 +572,128 @@ class Gatherer:
         annotator = self.annotator(user_id)
         if isinstance(annotator, str):
             return ignore(annotator)
-
         reading = read_annotation(annotation, len(task.mention_ids), self.verdicts, text=task.revision.body)
         change.problems.extend(f"annotation {annotation_id}: {why}" for why in reading.ignored)
         change.problems.extend(
             f"annotation {annotation_id}: {r.reject_reason}" for r in reading if r.state is JudgmentState.REJECTED
         )
-        updated_at = _ls_time(annotation.get("updated_at"))
-        by_annotation = sa.select(Judgment).where(Judgment.ls_annotation_id == annotation_id).with_for_update()
-        existing = {j.claim_index: j for j in self.session.scalars(by_annotation)}
+        return _Pending(change, task, annotator, reading, _ls_time(annotation.get("updated_at")))
+
+    def _stored_judgments(self, annotation_ids: list[int]) -> dict[int, dict[int, Judgment]]:
+        """The stored judgments of some annotations, locked: annotation id -> claim index -> row."""
+        found: dict[int, dict[int, Judgment]] = {}
+        for start in range(0, len(annotation_ids), _IN_CHUNK):
+            query = (
+                sa.select(Judgment)
+                .where(Judgment.ls_annotation_id.in_(annotation_ids[start : start + _IN_CHUNK]))
+                .order_by(Judgment.id)
+                .with_for_update()
+            )
+            for judgment in self.session.scalars(query):
+                found.setdefault(judgment.ls_annotation_id, {})[judgment.claim_index] = judgment
+        return found
+
+    def _store(self, batch: list[_Pending]) -> None:
+        """Store a batch of read annotations, no annotation twice in it."""
+        if not batch:
+            return
+        stored = self._stored_judgments([p.change.annotation_id for p in batch])
+        rows: list[tuple[_Pending, ClaimReading, dict]] = []
+        for pending in batch:
+            pending.existing = stored.get(pending.change.annotation_id, {})
+            rows.extend((pending, claim, row) for claim, row in self._compare(pending))
+        now = utcnow()
+        inserted = _insert_judgments(
+            self.session, [row | {"created_at": now, "updated_at": now} for _, _, row in rows]
+        )
+        for pending, claim, row in rows:
+            if (row["ls_annotation_id"], row["claim_index"]) in inserted:
+                self._count(pending.change, "created", claim.state)
+            else:
+                # Another writer stored it since we looked: compare with theirs.
+                theirs = self.session.scalars(
+                    sa.select(Judgment)
+                    .where(Judgment.ls_annotation_id == row["ls_annotation_id"], Judgment.claim_index == claim.claim_index)
+                    .with_for_update()
+                    .execution_options(populate_existing=True)
+                ).one()
+                self._replace(pending, claim, theirs)
+        for pending in batch:
+            self._finish(pending)
+        self.session.flush()
+
+    def _compare(self, pending: _Pending) -> list[tuple[ClaimReading, dict]]:
+        """Update what ``pending`` changes in its stored judgments; the rows it adds."""
+        change, task, existing = pending.change, pending.task, pending.existing
         strangers = {j.ls_task_id for j in existing.values()} - {task.ls_task_id}
         if strangers:
-            return ignore(
-                f"annotation {annotation_id} is stored for task {sorted(strangers)[0]}, not task {task.ls_task_id}"
+            change.outcome = "ignored"
+            change.problems.append(
+                f"annotation {change.annotation_id} is stored for task {sorted(strangers)[0]},"
+                f" not task {task.ls_task_id}"
             )
+            pending.reading = AnnotationReading()
+            pending.existing = {}
+            return []
+        updated_at = pending.updated_at
         stored_at = max((_aware(j.ls_updated_at) for j in existing.values() if j.ls_updated_at), default=None)
         if updated_at is not None and stored_at is not None and updated_at < stored_at:
             change.unchanged = len(existing)  # an older copy (a late webhook): the store is ahead
-            return change
-        newer = updated_at is not None and (stored_at is None or updated_at > stored_at)
-
-        touched = False
-        for claim in reading:
-            values = self._values(claim, task, annotator)
+            pending.reading = AnnotationReading()
+            pending.existing = {}
+            return []
+        pending.newer = updated_at is not None and (stored_at is None or updated_at > stored_at)
+        new_rows = []
+        for claim in pending.reading:
             judgment = existing.get(claim.claim_index)
             if judgment is None:
-                inserted = _insert_ignoring_conflict(
-                    self.session,
-                    Judgment.__table__,
-                    values
-                    | {
-                        "ls_annotation_id": annotation_id,
-                        "ls_task_id": task.ls_task_id,
-                        "claim_index": claim.claim_index,
-                        "ls_updated_at": updated_at,
-                        "created_at": utcnow(),
-                        "updated_at": utcnow(),
-                    },
-                )
-                if inserted:
-                    self._count(change, "created", claim.state)
-                    continue
-                # Another writer stored it since we looked: compare with theirs.
-                judgment = self.session.scalars(
-                    by_annotation.where(Judgment.claim_index == claim.claim_index).execution_options(
-                        populate_existing=True
+                values = self._values(claim, task, pending.annotator)
+                new_rows.append(
+                    (
+                        claim,
+                        values
+                        | {
+                            "ls_annotation_id": change.annotation_id,
+                            "ls_task_id": task.ls_task_id,
+                            "claim_index": claim.claim_index,
+                            "ls_updated_at": updated_at,
+                        },
                     )
-                ).one()
-            if judgment.state is JudgmentState.DELETED and not newer:
-                change.unchanged += 1
-                continue
-            if all(getattr(judgment, key) == value for key, value in values.items()):
-                if newer:
-                    judgment.ls_updated_at = updated_at
-                    touched = True
-                change.unchanged += 1
-                continue
-            _remember(judgment)
-            for key, value in values.items():
-                setattr(judgment, key, value)
-            judgment.ls_updated_at = updated_at or judgment.ls_updated_at
-            self._count(change, "updated", claim.state)
+                )
+            else:
+                self._replace(pending, claim, judgment)
+        return new_rows
 
-        named = {claim.claim_index for claim in reading}
-        for index, judgment in existing.items():
+    def _replace(self, pending: _Pending, claim: ClaimReading, judgment: Judgment) -> None:
+        """Bring a stored judgment in line with what the annotation now says about its claim."""
+        change = pending.change
+        if judgment.state is JudgmentState.DELETED and not pending.newer:
+            change.unchanged += 1
+            return
+        values = self._values(claim, pending.task, pending.annotator)
+        if all(getattr(judgment, key) == value for key, value in values.items()):
+            if pending.newer:
+                judgment.ls_updated_at = pending.updated_at
+                pending.touched = True
+            change.unchanged += 1
+            return
+        _remember(judgment)
+        for key, value in values.items():
+            setattr(judgment, key, value)
+        judgment.ls_updated_at = pending.updated_at or judgment.ls_updated_at
+        self._count(change, "updated", claim.state)
+
+    def _finish(self, pending: _Pending) -> None:
+        """Delete the judgments of claims the annotation no longer names; settle its outcome."""
+        change = pending.change
+        if change.outcome == "ignored":
+            return
+        named = {claim.claim_index for claim in pending.reading}
+        for index, judgment in pending.existing.items():
             if index not in named and judgment.state is not JudgmentState.DELETED:
                 _remember(judgment)
                 judgment.state = JudgmentState.DELETED
-                judgment.ls_updated_at = updated_at or judgment.ls_updated_at
+                judgment.ls_updated_at = pending.updated_at or judgment.ls_updated_at
                 change.deleted += 1
         if change.updated or change.deleted:
             change.outcome = "updated"
@@ -565,10 +701,8 @@ class Gatherer:
             change.outcome = "created"
         # Any row written (even only its ls_updated_at) changes the verdict sets'
         # signature: refreshing the task's claims keeps them from a full rebuild.
-        if touched or change.outcome != "unchanged":
-            self.touched_mentions.update(m for m in task.mention_ids if m is not None)
-        self.session.flush()
-        return change
+        if pending.touched or change.outcome != "unchanged":
+            self.touched_mentions.update(m for m in pending.task.mention_ids if m is not None)
 
     @staticmethod
     def _values(claim: ClaimReading, task: LabelStudioTask, annotator: Annotator) -> dict:
@@ -606,11 +740,11 @@ class Gatherer:
         ids = sorted({i for i in annotation_ids if _is_int(i)})
         count = 0
         project_tasks = sa.select(LabelStudioTask.ls_task_id).where(LabelStudioTask.project_id == self.project.id)
-        for start in range(0, len(ids), 500):
+        for start in range(0, len(ids), _IN_CHUNK):
             query = (
                 sa.select(Judgment)
                 .where(
-                    Judgment.ls_annotation_id.in_(ids[start : start + 500]),
+                    Judgment.ls_annotation_id.in_(ids[start : start + _IN_CHUNK]),
                     Judgment.ls_task_id.in_(project_tasks) if task_id is None else Judgment.ls_task_id == task_id,
                     Judgment.state != JudgmentState.DELETED,
                 )
@@ -635,15 +769,18 @@ class Gatherer:
             refresh_verdicts(self.session, mention_ids=self.touched_mentions)
             self.touched_mentions.clear()
 
-    def stored_annotation_ids(self, ls_task_id: int) -> set[int]:
-        """Annotations of a task with judgments not yet marked deleted."""
-        return set(
-            self.session.scalars(
-                sa.select(Judgment.ls_annotation_id)
-                .where(Judgment.ls_task_id == ls_task_id, Judgment.state != JudgmentState.DELETED)
+    def stored_annotation_ids(self, ls_task_ids: Iterable[int]) -> dict[int, set[int]]:
+        """Per task, its annotations with judgments not yet marked deleted."""
+        ids = list(dict.fromkeys(ls_task_ids))
+        found: dict[int, set[int]] = {i: set() for i in ids}
+        for start in range(0, len(ids), _IN_CHUNK):
+            for task_id, annotation_id in self.session.execute(
+                sa.select(Judgment.ls_task_id, Judgment.ls_annotation_id)
+                .where(Judgment.ls_task_id.in_(ids[start : start + _IN_CHUNK]), Judgment.state != JudgmentState.DELETED)
                 .distinct()
-            )
-        )
+            ):
+                found[task_id].add(annotation_id)
+        return found
 
 
 def apply_annotation(

@@ -25,17 +25,21 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Mapping
-from typing import Any
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from ..errors import LabelStudioError, LabelStudioUnavailable
 from ..models import LabelStudioProject, LabelStudioTask, utcnow
 from .client import LabelStudioClient
 from .gather import STORE_VERDICTS, AppliedChange, Gatherer, _aware, _id_of, _ls_time
 
 __all__ = ["SyncReport", "sync", "SYNC_OVERLAP"]
+
+T = TypeVar("T")
 
 #: How far before the watermark a sync asks again (see the module docstring).
 SYNC_OVERLAP = dt.timedelta(seconds=5)
@@ -117,26 +121,73 @@ def sync(
     watermark = _aware(project.synced_until)
     asked_after = None if full or watermark is None else watermark - overlap
     report = SyncReport(project.project_key, full, asked_after)
-    gatherer = Gatherer(session, project, resolve_user=client.user, verdicts=verdicts)
+    gatherer = Gatherer(session, project, resolve_user=_UserDirectory(client), verdicts=verdicts)
     newest: dt.datetime | None = None
 
     if asked_after is None:
         tasks = _exported_tasks(session, client, project, report)
     else:
         tasks = client.iter_tasks(project.ls_project_id, updated_after=asked_after)
-    for task in tasks:
+    for page in _pages(tasks, PAGE):
+        listed = _store_page(gatherer, page, report)
+        for moment in listed:
+            if moment is not None and (newest is None or moment > newest):
+                newest = moment
+
+    gatherer.refresh_verdicts()
+    report.synced_until = _advance(session, project, newest, started)
+    project.last_synced_at = utcnow()
+    session.flush()
+    return report
+
+
+#: Tasks stored together: a few queries and one multi-row INSERT each.
+PAGE = 250
+
+
+class _UserDirectory:
+    """Label Studio users by id for one sync: every user in one request, the first time
+    one is needed (a first sync meets all the annotators at once), then one request
+    for any user the listing did not hold (created since, or the listing refused)."""
+
+    def __init__(self, client: LabelStudioClient):
+        self.client = client
+        self._by_id: dict[int, dict] | None = None
+
+    def __call__(self, user_id: int) -> Mapping[str, Any]:
+        if self._by_id is None:
+            try:
+                self._by_id = {user.get("id"): user for user in self.client.users()}
+            except LabelStudioUnavailable:
+                raise
+            except LabelStudioError:
+                self._by_id = {}
+        return self._by_id.get(user_id) or self.client.user(user_id)
+
+
+def _pages(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (``itertools.batched`` from Python 3.12)."""
+    iterator = iter(items)
+    while page := list(itertools.islice(iterator, size)):
+        yield page
+
+
+def _store_page(gatherer: Gatherer, page: list[Any], report: SyncReport) -> list[dt.datetime | None]:
+    """Store the annotations of some listed tasks and reconcile their deletions; the
+    tasks' ``updated_at``."""
+    listed: dict[int, tuple[dt.datetime | None, list]] = {}
+    for task in page:
         report.tasks += 1
         task_id = _id_of(task.get("id")) if isinstance(task, Mapping) else None
         if task_id is None:
             report.note(f"a task without an integer id: {str(task)[:80]}")
             continue
-        listed_at = _ls_time(task.get("updated_at"))
-        if listed_at is not None and (newest is None or listed_at > newest):
-            newest = listed_at
         annotations = task.get("annotations")
-        annotations = annotations if isinstance(annotations, list) else []
-        stored_task = gatherer.task(task_id)
-        if stored_task is None:
+        listed[task_id] = (_ls_time(task.get("updated_at")), annotations if isinstance(annotations, list) else [])
+    stored = gatherer.tasks(listed)
+    batch = []
+    for task_id, (_, annotations) in listed.items():
+        if stored[task_id] is None:
             report.annotations += len(annotations)
             report.ignored += len(annotations)
             if annotations:
@@ -144,23 +195,19 @@ def sync(
                     f"task {task_id}: not pushed by this service; its {len(annotations)} annotation(s) are ignored"
                 )
             continue
-        present: set[int] = set()
-        for annotation in annotations:
-            report.add(gatherer.apply(_with_task(annotation, task_id), stored_task))
-            annotation_id = _id_of(annotation.get("id")) if isinstance(annotation, Mapping) else None
-            if annotation_id is not None:
-                present.add(annotation_id)
-        vanished = gatherer.stored_annotation_ids(task_id) - present
+        batch.extend((_with_task(annotation, task_id), stored[task_id]) for annotation in annotations)
+    for change in gatherer.apply_many(batch):
+        report.add(change)
+    ours = [task_id for task_id in listed if stored[task_id] is not None]
+    for task_id, annotation_ids in gatherer.stored_annotation_ids(ours).items():
+        listed_at, annotations = listed[task_id]
+        present = {_id_of(a.get("id")) for a in annotations if isinstance(a, Mapping)}
+        vanished = annotation_ids - present
         if vanished:
             # Only those stored from a copy no newer than this listing: one created
             # (and stored by a webhook) after the listing is not missing from it.
             report.deleted += gatherer.delete(vanished, task_id=task_id, seen_before=listed_at)
-
-    gatherer.refresh_verdicts()
-    report.synced_until = _advance(session, project, newest, started)
-    project.last_synced_at = utcnow()
-    session.flush()
-    return report
+    return [listed_at for listed_at, _ in listed.values()]
 
 
 #: Task ids per export request: Label Studio refuses about 1,000 at once.
@@ -184,15 +231,16 @@ def _exported_tasks(
             .order_by(LabelStudioTask.ls_task_id)
         )
     )
-    foreign = (client.project(project.ls_project_id).get("task_number") or 0) - len(ids)
-    if foreign > 0:
-        report.note(f"{foreign} task(s) in the project were not pushed by this service: not read")
     chunks = [ids[start : start + EXPORT_CHUNK] for start in range(0, len(ids), EXPORT_CHUNK)]
-    if not chunks:
-        return
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(client.export_tasks, project.ls_project_id, chunks[0])
-        for following in [*chunks[1:], None]:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        counting = pool.submit(client.project, project.ls_project_id)
+        pending = pool.submit(client.export_tasks, project.ls_project_id, chunks[0]) if chunks else None
+        foreign = (counting.result().get("task_number") or 0) - len(ids)
+        if foreign > 0:
+            report.note(f"{foreign} task(s) in the project were not pushed by this service: not read")
+        if pending is None:
+            return
+        for following in chunks[1:] + [None]:
             tasks = pending.result()
             if following is not None:
                 pending = pool.submit(client.export_tasks, project.ls_project_id, following)

@@ -427,6 +427,26 @@ def test_an_update_replaces_and_keeps_history(app):
     assert history[0].evidence == [{"start": 9, "end": 50, "text": TEXT[9:50]}]
 
 
+def test_a_batch_stores_each_copy_in_turn(app):
+    """One page of a sync holding two copies of an annotation (and an older one after
+    them) stores exactly what applying them one by one would."""
+    with app.app_context():
+        session = get_session()
+        project = store_task(session)
+        newer = later(FULL, "2026-11-22T02:00:00.000000Z", verdict(0, "denied"), verdict(1, "denied"), verdict(2, "disputed"))
+        other = annotation(verdict(0, "denied"), id=8)
+        gatherer = gather.Gatherer(session, project, resolve_user=Users(u2="ann@example.org"))
+        changes = gatherer.apply_many([(FULL, None), (other, None), (newer, None), (FULL, None)])
+        session.commit()
+        stored = [(j.ls_annotation_id, j.claim_index, j.verdict.value, len(j.history)) for j in judgments(session)]
+    assert [(c.annotation_id, c.outcome, c.created, c.updated, c.unchanged) for c in changes] == [
+        (7, "created", 3, 0, 0), (8, "created", 1, 0, 0), (7, "updated", 0, 1, 2), (7, "unchanged", 0, 0, 3)
+    ]
+    assert stored == [
+        (7, 0, "denied", 1), (7, 1, "denied", 0), (7, 2, "disputed", 0), (8, 0, "denied", 0)
+    ]
+
+
 def test_a_skip_and_rejected_readings_are_stored_but_never_as_verdicts(app):
     with app.app_context():
         session = get_session()
@@ -571,14 +591,22 @@ def test_two_writers_racing_on_one_annotation_store_it_once(app, monkeypatch, an
     second waits for the first's rows, loses the insert, re-reads and changes nothing."""
     engine = app.extensions["annotator.engine"]
     inserts: list[tuple[str, str, bool]] = []
-    real_insert = gather._insert_ignoring_conflict
+    real_insert, real_insert_judgments = gather._insert_ignoring_conflict, gather._insert_judgments
 
     def watched_insert(session, table, values):
         inserted = real_insert(session, table, values)
         inserts.append((threading.current_thread().name, table.name, inserted))
         return inserted
 
+    def watched_insert_judgments(session, rows):
+        inserted = real_insert_judgments(session, rows)
+        for row in rows:
+            key = (row["ls_annotation_id"], row["claim_index"])
+            inserts.append((threading.current_thread().name, "judgments", key in inserted))
+        return inserted
+
     monkeypatch.setattr(gather, "_insert_ignoring_conflict", watched_insert)
+    monkeypatch.setattr(gather, "_insert_judgments", watched_insert_judgments)
     with app.app_context():
         session = get_session()
         project = store_task(session, claims=3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from annotator.db import get_session
 from annotator.labelstudio.annotators import SIMULATED_DOMAIN
 from annotator.labelstudio.client import LabelStudioClient
 from annotator.labelstudio.push import push
+from annotator.labelstudio import sync as sync_module
 from annotator.labelstudio.sync import SYNC_OVERLAP, sync
 from annotator.models import Annotator, Judgment, JudgmentState, LabelStudioProject, LabelStudioTask
 
@@ -27,11 +29,13 @@ def people(labelstudio_server):
 
 class Recording:
     """The real client, remembering what each read asked for: the ``updated_after`` of
-    a task listing, or None for a read of every task (the export a full sync uses)."""
+    a task listing, or None for a read of tasks from the export (a full sync); and
+    how often users were listed and read one by one."""
 
     def __init__(self, client: LabelStudioClient):
         self.client = client
         self.asked: list[dt.datetime | None] = []
+        self.user_lists = self.user_reads = 0
 
     def iter_tasks(self, project_id, **options):
         self.asked.append(options.get("updated_after"))
@@ -40,6 +44,14 @@ class Recording:
     def export_tasks(self, project_id, task_ids):
         self.asked.append(None)
         return self.client.export_tasks(project_id, task_ids)
+
+    def users(self):
+        self.user_lists += 1
+        return self.client.users()
+
+    def user(self, user_id):
+        self.user_reads += 1
+        return self.client.user(user_id)
 
     def __getattr__(self, name):
         return getattr(self.client, name)
@@ -190,3 +202,60 @@ def test_sync_keeps_weird_annotations_for_the_record_and_never_crashes(seeded_ap
     assert any("'nonexistent' is not a claim control" in p for p in report.problems)
     assert any("1 task(s) in the project were not pushed by this service" in p for p in report.problems)
     assert any(f"task {stranger}: not pushed by this service" in p for p in later.problems)
+
+
+def test_a_full_sync_across_pages_and_export_chunks_stores_every_annotation_once(seeded_app, people, monkeypatch):
+    """Pages and export chunks of two tasks, so the five seed tasks span three of each."""
+    monkeypatch.setattr(sync_module, "PAGE", 2)
+    monkeypatch.setattr(sync_module, "EXPORT_CHUNK", 2)
+    client = client_of(seeded_app)
+    with seeded_app.app_context():
+        session = get_session()
+        project, tasks = pushed(seeded_app)
+        made = {
+            client.create_annotation(
+                task.ls_task_id, result=verdicts(*["confirmed"] * len(task.mention_ids)), completed_by=person.id
+            )["id"]: len(task.mention_ids)
+            for task in tasks
+            for person in people
+        }
+        recording = Recording(client)
+        report = sync(session, recording, project, full=True)
+        session.commit()
+        assert recording.asked == [None] * 3, "three export chunks"
+        assert recording.user_lists == 1 and recording.user_reads == 0, "every annotator from one user listing"
+        claims = sum(len(task.mention_ids) for task in tasks)
+        assert counts(report) == {
+            "tasks": len(tasks), "annotations": len(made), "created": 3 * claims, "updated": 0, "unchanged": 0,
+            "skipped": 0, "rejected": 0, "deleted": 0, "ignored": 0,
+        }
+        assert set(stored(session)) == {(a, i) for a, claims_in_task in made.items() for i in range(claims_in_task)}
+        again = sync(session, recording, project, full=True)
+        assert (again.created, again.updated, again.unchanged) == (0, 0, 3 * claims)
+
+
+def test_a_user_created_after_the_listing_is_read_on_its_own(seeded_app, labelstudio_server):
+    client = client_of(seeded_app)
+    recording = Recording(client)
+    directory = sync_module._UserDirectory(recording)
+    known = labelstudio_server.create_user("sync-listed@example.org", PASSWORD)
+    assert directory(known.id)["email"] == "sync-listed@example.org"
+    late = labelstudio_server.create_user(f"sync-late-{uuid.uuid4().hex[:6]}@example.org", PASSWORD)
+    assert directory(late.id)["email"] == late.email
+    assert (recording.user_lists, recording.user_reads) == (1, 1)
+
+
+def test_a_full_sync_of_a_project_without_pushed_tasks_reads_nothing(seeded_app):
+    client = client_of(seeded_app)
+    remote = client.create_project(title="empty", description="nothing pushed yet")
+    client.import_tasks(remote["id"], [{"data": {"text": "Teks lain.", "claims": []}}])
+    with seeded_app.app_context():
+        session = get_session()
+        project = LabelStudioProject(
+            project_key="empty", ls_project_id=remote["id"], base_url=client.url, title="empty", config_hash=""
+        )
+        session.add(project)
+        session.flush()
+        report = sync(session, client, project, full=True)
+    assert (report.tasks, report.annotations, report.synced_until) == (0, 0, None)
+    assert report.problems == ["1 task(s) in the project were not pushed by this service: not read"]
