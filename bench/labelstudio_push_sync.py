@@ -7,17 +7,18 @@ folder, loopback, a free port) and a fresh SQLite store (temporary folder,
 sentences from the seed articles) with 2-4 accepted claims each (about 3 on
 average) from a catalogue of 60 claims, every mention with its evidence span(s).
 
-Timed in the same run, against the same server, alternating which goes first:
+Timed in the same run, against the same server, rotating which goes first:
 
 * **push** — :func:`annotator.labelstudio.push.push` of every article into a
-  new project (whoami, reading the store, creating the project, registering the
-  webhook, building the payloads, importing in ``batch_size`` batches, storing
-  the ids, committing batch by batch);
+  new project (whoami, finding and creating the project and its webhook while
+  the store is read and the payloads are built, importing in ``batch_size``
+  batches, storing the ids, committing batch by batch);
 * **bare import** (baseline) — the same payload list, built once beforehand by
-  our own code (:func:`push._payload`), sent in ONE ``client.import_tasks``
-  call into another new project with the same labeling config;
-* also: the same payloads in bare ``import_tasks`` calls of ``batch_size`` each
-  (what batching alone costs), and a push into a project that already exists
+  our own code (:func:`push._payload`), sent in ONE call of the SDK's
+  ``projects.import_tasks`` into another new project with the same labeling
+  config;
+* also: the same payloads in one raw JSON POST (``client.import_tasks``, the
+  request the push sends), and a push into a project that already exists
   (project and webhook made beforehand, untimed: the steady state of a push).
 
 Then, not timed, ``annotators`` users (``client.create_user``) annotate every
@@ -34,8 +35,8 @@ verdict, an evidence span and a rating).  Timed, alternating:
 
 Each timed step runs ``repeat`` times (a fresh Label Studio project for every
 push and import; the order of the steps rotated every round, so with 4 rounds each
-step goes first once, and each round starts after an untimed request: the first
-request after a pause was measured up to 0.5 s slower, whichever step made it), after an
+step goes first once, and each round starts with an untimed request: in an earlier
+run the first step of a round was the slowest of its kind, whichever step it was), after an
 untimed warm-up import and export; medians are reported.  Every push and sync
 goes through a wrapper of the client that adds up the seconds spent in each
 client method, so their time splits into Label Studio (server + HTTP + SDK)
