@@ -8,6 +8,7 @@ rejected file or request stores nothing.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import REPO_ROOT, Settings
@@ -30,7 +32,27 @@ __all__ = [
     "current_revision",
     "head_revision",
     "alembic_config",
+    "conflict_free_insert",
 ]
+
+
+@functools.lru_cache(maxsize=16)
+def conflict_free_insert(dialect: str, table: sa.Table, *returning: str) -> sa.Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING [RETURNING returning]`` into ``table`` for the
+    store's dialect (SQLite or PostgreSQL): a row a concurrent writer stored first is
+    skipped, not an error.
+
+    Built once per dialect and table, values bound at execution: building
+    ``insert().values(**row)`` per row made SQLAlchemy recompute its cache key each
+    time (measured: most of a full sync's own time).
+    """
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing()
+    else:  # pragma: no cover - the store runs on SQLite and PostgreSQL only
+        raise NotImplementedError(f"no conflict-free insert for {dialect}")
+    return statement.returning(*(table.c[name] for name in returning)) if returning else statement
 
 
 def make_engine(url: str) -> sa.Engine:

@@ -33,15 +33,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from ..db import conflict_free_insert
 from ..errors import LabelStudioError, LabelStudioUnavailable
 from ..services.verdicts import refresh_verdicts
 from ..models import (
@@ -340,23 +339,9 @@ def _id_of(value: Any) -> int | None:
     return value if _is_int(value) else None
 
 
-@functools.lru_cache(maxsize=8)
-def _conflict_free_insert(dialect: str, table: sa.Table, *returning: str) -> sa.Insert:
-    # Built once per dialect and table, values bound at execution: building
-    # insert().values(**row) per row made SQLAlchemy recompute its cache key each
-    # time (measured: most of a full sync's own time).
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing()
-    else:  # pragma: no cover - the store runs on SQLite and PostgreSQL only
-        raise NotImplementedError(f"no conflict-free insert for {dialect}")
-    return statement.returning(*(table.c[name] for name in returning))
-
-
 def _insert_ignoring_conflict(session: Session, table: sa.Table, values: dict) -> bool:
     """Insert a row unless a unique constraint already holds one like it; True if inserted."""
-    statement = _conflict_free_insert(session.get_bind().dialect.name, table, "id")
+    statement = conflict_free_insert(session.get_bind().dialect.name, table, "id")
     session.flush()
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
     return session.connection().execute(statement, values).first() is not None
@@ -367,7 +352,7 @@ def _insert_judgments(session: Session, rows: list[dict]) -> set[tuple[int, int]
     stored first; the (annotation id, claim index) of those inserted."""
     if not rows:
         return set()
-    statement = _conflict_free_insert(
+    statement = conflict_free_insert(
         session.get_bind().dialect.name, Judgment.__table__, "ls_annotation_id", "claim_index"
     )
     session.flush()
@@ -402,6 +387,8 @@ class _Pending:
     existing: dict[int, Judgment] = dataclasses.field(default_factory=dict)
     newer: bool = False
     touched: bool = False
+    #: settled before its claims were compared (stored for another task, or an older copy)
+    settled: bool = False
 
 
 class Gatherer:
@@ -632,15 +619,13 @@ class Gatherer:
                 f"annotation {change.annotation_id} is stored for task {sorted(strangers)[0]},"
                 f" not task {task.ls_task_id}"
             )
-            pending.reading = AnnotationReading()
-            pending.existing = {}
+            pending.settled = True
             return []
         updated_at = pending.updated_at
         stored_at = max((_aware(j.ls_updated_at) for j in existing.values() if j.ls_updated_at), default=None)
         if updated_at is not None and stored_at is not None and updated_at < stored_at:
             change.unchanged = len(existing)  # an older copy (a late webhook): the store is ahead
-            pending.reading = AnnotationReading()
-            pending.existing = {}
+            pending.settled = True
             return []
         pending.newer = updated_at is not None and (stored_at is None or updated_at > stored_at)
         new_rows = []
@@ -686,7 +671,7 @@ class Gatherer:
     def _finish(self, pending: _Pending) -> None:
         """Delete the judgments of claims the annotation no longer names; settle its outcome."""
         change = pending.change
-        if change.outcome == "ignored":
+        if pending.settled:
             return
         named = {claim.claim_index for claim in pending.reading}
         for index, judgment in pending.existing.items():

@@ -53,6 +53,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from ..db import conflict_free_insert
 from ..errors import InputError, NotFound
 from ..models import (
     Adjudication,
@@ -524,12 +525,8 @@ def _get_set(session: Session, method: str, include_simulated: bool, *, lock: bo
         "changed_since_fit": 0,
         "computed_at": utcnow(),
     }
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     # two first readers at once: one creates it, the other finds it
-    session.execute(insert(VerdictSet.__table__).values(**values).on_conflict_do_nothing())
+    session.execute(conflict_free_insert(session.get_bind().dialect.name, VerdictSet.__table__), values)
     return session.scalars(query.execution_options(populate_existing=True)).one()
 
 
@@ -763,6 +760,20 @@ def _counts(source: Any, labels: LabelSet) -> dict[str, int]:
     return {str(label): int(get(count_column(label))) for label in labels.labels}
 
 
+def _frame_verdict(row: pd.Series, labels: LabelSet) -> dict[str, Any]:
+    """The verdict, its standing and its counts from one row of a verdict frame."""
+    return {
+        "verdict": row["verdict"],
+        "status": row["status"],
+        "reason": row["reason"],
+        "support": clean(row["support"]),
+        "tie": bool(row["tie"]),
+        "counts": _counts(dict(row), labels),
+        "n_judgments": int(row["n_judgments"]),
+        "n_annotators": int(row["n_annotators"]),
+    }
+
+
 def claim_verdict_dict(row: ClaimVerdict, target: VerdictSet, labels: LabelSet) -> dict[str, Any]:
     """A stored claim verdict as plain data (API and CLI)."""
     return {
@@ -848,15 +859,8 @@ def _mention_rows(
                 "published_on": clean(row["date"]),
                 "published_year_inferred": bool(info["inferred"]) if clean(row["date"]) else False,
                 "method": method,
-                "verdict": row["verdict"],
-                "status": row["status"],
-                "reason": row["reason"],
+                **_frame_verdict(row, rules.labels),
                 "computed_verdict": row["computed_verdict"],
-                "support": clean(row["support"]),
-                "tie": bool(row["tie"]),
-                "counts": _counts(dict(row), rules.labels),
-                "n_judgments": int(row["n_judgments"]),
-                "n_annotators": int(row["n_annotators"]),
                 "adjudication": (
                     adjudication_dict(by_id[row["adjudication_id"]])
                     if row["adjudication_id"] is not None
@@ -883,14 +887,7 @@ def _timeline(table: StoreTable, rules: VerdictRules) -> list[dict[str, Any]]:
                 "date": clean(date),
                 "mention_ids": sorted(int(u) for u in dated.index[dated["date"] == date]),
                 "method": Method.MAJORITY.value,
-                "verdict": row["verdict"],
-                "status": row["status"],
-                "reason": row["reason"],
-                "support": clean(row["support"]),
-                "tie": bool(row["tie"]),
-                "counts": _counts(dict(row), rules.labels),
-                "n_judgments": int(row["n_judgments"]),
-                "n_annotators": int(row["n_annotators"]),
+                **_frame_verdict(row, rules.labels),
                 "n_articles": int(row["n_articles"]),
             }
         )

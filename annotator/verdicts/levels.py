@@ -172,6 +172,22 @@ def mentions(data: pd.DataFrame) -> Mentions:
     return Mentions(frame.set_index("unit"))
 
 
+def _aggregate(
+    j: Judgments,
+    method: MethodName,
+    rule: StatusRule | None,
+    model: DawidSkeneModel | None,
+    *,
+    by: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The verdicts of ``method`` per unit (or per group of ``by``)."""
+    if method == Method.MAJORITY:
+        return majority_vote(j, rule, by=by)
+    if method == Method.DAWID_SKENE:
+        return dawid_skene(j, rule, by=by, model=model)
+    raise InputError(f"unknown method {method!r}", {"method": ["use 'majority' or 'dawid-skene'"]})
+
+
 def mention_verdicts(
     j: Judgments,
     m: Mentions,
@@ -183,14 +199,7 @@ def mention_verdicts(
     """One row per mention: ``claim``, ``article`` (, ``date``), then the
     verdict columns of :func:`~annotator.verdicts.aggregation.majority_vote`."""
     rows = m.locate(j)
-    if method == Method.MAJORITY:
-        verdicts = majority_vote(j, rule)
-    elif method == Method.DAWID_SKENE:
-        verdicts = dawid_skene(j, rule, model=model)
-    else:
-        raise InputError(
-            f"unknown method {method!r}", {"method": ["use 'majority' or 'dawid-skene'"]}
-        )
+    verdicts = _aggregate(j, method, rule, model)
     found = np.full(len(m.units), -1)
     found[rows] = np.arange(len(rows))
     full = _with_unjudged(verdicts, found, m.units, j, method)
@@ -207,15 +216,7 @@ def claim_verdicts(
 ) -> pd.DataFrame:
     """One row per claim, pooling its mentions' judgments (see the module
     docstring); columns as :func:`mention_verdicts` plus ``n_articles``."""
-    by = m.claims_by_unit(j)
-    if method == Method.MAJORITY:
-        verdicts = majority_vote(j, rule, by=by)
-    elif method == Method.DAWID_SKENE:
-        verdicts = dawid_skene(j, rule, by=by, model=model)
-    else:
-        raise InputError(
-            f"unknown method {method!r}", {"method": ["use 'majority' or 'dawid-skene'"]}
-        )
+    verdicts = _aggregate(j, method, rule, model, by=m.claims_by_unit(j))
     codes, claims = m.claim_codes
     full = _with_unjudged(verdicts, positions(verdicts.index, claims), claims, j, method)
     full.insert(
