@@ -24,7 +24,7 @@ def create_app(settings_overrides: dict[str, Any] | None = None) -> Flask:
 
     from . import api, db
     from .config import load_settings
-    from .services.rules import load_rules
+    from .rules import load_rules
 
     settings = load_settings(**(settings_overrides or {}))
     app = Flask(__name__)

@@ -81,7 +81,8 @@ from annotator import create_app  # noqa: E402
 from annotator.db import upgrade  # noqa: E402
 from annotator.labelstudio.client import LabelStudioClient  # noqa: E402
 from annotator.labelstudio.push import _payload, _project_fields, ensure_project, push  # noqa: E402
-from annotator.labelstudio.schema import EVIDENCE_LABEL, control_name, label_config, load_project_config  # noqa: E402
+from annotator.labelstudio.schema import EVIDENCE_LABEL, control_name, label_config  # noqa: E402
+from annotator.rules.project import load_project_config  # noqa: E402
 from annotator.labelstudio.server import LocalLabelStudio, ensure_template, free_port  # noqa: E402
 from annotator.labelstudio.sync import sync  # noqa: E402
 from annotator.labelstudio.tasks import articles_to_push  # noqa: E402

@@ -11,8 +11,7 @@ x 3 verdicts, each judgment missing with probability ``missing``.
 Then, in a fresh Python process per backend (so its peak resident memory is
 the computation's, not the loading's), timed:
 
-* **everything** (the target): :func:`annotator.services.verdicts.compute_all`
-  split into its steps — read what counts from the store into the long table,
+* **everything** (the target), step by step — read what counts from the store into the long table,
   fit Dawid–Skene, majority and Dawid–Skene verdicts per mention and per claim,
   every agreement figure for the project (alpha nominal and verdict-distance,
   Fleiss, percent agreement, Cohen's kappa per pair, each annotator against the
@@ -222,7 +221,7 @@ def measure(url: str, repeat: int) -> dict:
     from annotator.models import Judgment, Mention, Verdict
     from annotator.services import verdicts as service
     from annotator.verdicts import claim_agreement, project_agreement
-    from annotator.verdicts_config import DEFAULT_RULES as rules
+    from annotator.rules.verdicts import DEFAULT_RULES as rules
 
     engine = make_engine(url)
     runs: list[dict[str, float]] = []

@@ -1,22 +1,27 @@
-"""The home page: the configured project's verdict report, live, as HTML.
+"""The live verdict report, as HTML: an overview of the configured project and a page per claim.
 
-The same page :func:`annotator.reports.html.render_html` writes into ``exports/``,
-built from the store on each request; the verdict reads may first rebuild a verdict
-set the store changed behind, so the view runs in a transaction.
+``/`` shows the summary, the agreement figures and charts, the claims awaiting
+adjudication and one page of the claim list (``page``, ``per_page``, ``status``);
+each claim's articles, evidence and judgments are on ``/claims/<claim_id>``.  The
+same template writes the full report into ``exports/``
+(:func:`annotator.reports.html.render_html`).  Charts are drawn once per
+verdict-set version and page.  The verdict reads may first rebuild a verdict set
+the store changed behind, so the views run in a transaction.
 """
 
 from __future__ import annotations
 
-from flask import Response, url_for
+from flask import Response, current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 from werkzeug.routing import BuildError
 
 from ..db import transaction
-from ..reports.html import render_html
-from ..reports.service import project_report
-from ..services.verdicts import METHODS
+from ..models import VerdictStatus
+from ..reports.html import PageLinks, render_html
+from ..reports.service import Scope, project_report
+from ..services.verdicts import METHODS, require_claim, verdict_set
 
 __all__ = ["blp"]
 
@@ -31,9 +36,10 @@ DOWNLOADS = {
     "FEVER JSONL": "fever",
     "HTML file": "html",
 }
+STATUSES = tuple(s.value for s in VerdictStatus)
 
 
-class HomeArgs(Schema):
+class PopulationArgs(Schema):
     class Meta:
         unknown = RAISE
 
@@ -46,14 +52,61 @@ class HomeArgs(Schema):
     )
 
 
-def _downloads(args: dict) -> dict[str, str]:
-    query = {k: v for k, v in args.items() if v is not None}
+class HomeArgs(PopulationArgs):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
+    status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "only claims with this status"})
+
+
+def _query(args: dict, **changes) -> dict:
+    """The page's query arguments, as a URL carries them."""
+    query = {k: v for k, v in (args | changes).items() if v is not None}
     if "include_simulated" in query:
         query["include_simulated"] = "true" if query["include_simulated"] else "false"
+    return query
+
+
+def _downloads(args: dict) -> dict[str, str]:
+    query = _query({k: args.get(k) for k in ("method", "include_simulated")})
     try:
         return {label: url_for("reports.Download", kind=kind, **query) for label, kind in DOWNLOADS.items()}
     except BuildError:  # the reports API is not part of this app: the page stands alone
         return {}
+
+
+def _claim_urls(data: dict, args: dict) -> dict[str, str]:
+    query = _query({k: args.get(k) for k in ("method", "include_simulated")})
+    ids = [c["id"] for c in data["claims"]] + [p["claim_id"] for p in data["pending"]]
+    return {claim_id: url_for("home.ClaimPage", claim_id=claim_id, **query) for claim_id in ids}
+
+
+def _overview_links(data: dict, args: dict) -> PageLinks:
+    listing = data["listing"]
+    page, pages = listing["page"], listing["pages"]
+    at = lambda **changes: url_for("home.Home", **_query(args, **changes))  # noqa: E731
+    filters = [("all", at(status=None, page=None), args.get("status") is None)]
+    filters += [(status, at(status=status, page=None), args.get("status") == status) for status in STATUSES]
+    pager = [("‹ previous", at(page=page - 1) if page > 1 else None, False)]
+    pager += [(str(n), at(page=n), n == page) for n in sorted({1, page - 1, page, page + 1, pages}) if 1 <= n <= pages]
+    pager += [("next ›", at(page=page + 1) if page < pages else None, False)]
+    first = (page - 1) * listing["per_page"] + 1
+    last = min(page * listing["per_page"], listing["total"])
+    shown = f"claims {first}–{last} of {listing['total']}" if first <= last else f"no claims on page {page}"
+    return PageLinks(
+        claim_urls=_claim_urls(data, args),
+        overview=True,
+        filters=tuple(filters),
+        pager=tuple(pager),
+        shown=shown,
+    )
+
+
+def _version(session, args: dict) -> tuple:
+    """What the charts were drawn from: the verdict set as it stands, and the page."""
+    target = verdict_set(
+        session, current_app.extensions["annotator.rules"].verdicts, args.get("method"), args["include_simulated"]
+    )
+    return (target.id, target.computed_at.isoformat(), target.signature, tuple(sorted(_query(args).items())))
 
 
 @blp.route("/")
@@ -63,14 +116,43 @@ class Home(MethodView):
         200,
         {"type": "string"},
         content_type="text/html",
-        description="A self-contained HTML page: summary, verdicts with their votes, "
-        "agreement, the verdict timeline, claims awaiting adjudication and the evidence",
+        description="A self-contained HTML page: summary, agreement, charts, the claims awaiting "
+        "adjudication and a page of the claim list; each claim links to its own page",
     )
     def get(self, args):
-        """The verdict report of the configured project, live."""
+        """The verdict report of the configured project, live: the overview."""
+        per_page = args.get("per_page") or current_app.extensions["annotator.settings"].page_size
+        scope = Scope(status=args.get("status"), page=args["page"], per_page=per_page, evidence=False)
         with transaction() as session:
             data = project_report(
-                session, method=args.get("method"), include_simulated=args["include_simulated"]
+                session, method=args.get("method"), include_simulated=args["include_simulated"], scope=scope
             )
-        page = render_html(data, downloads=_downloads(args))
+            key = _version(session, args)
+        page = render_html(data, downloads=_downloads(args), links=_overview_links(data, args), chart_key=key)
+        return Response(page, mimetype="text/html")
+
+
+@blp.route("/claims/<claim_id>")
+class ClaimPage(MethodView):
+    @blp.arguments(PopulationArgs, location="query", unknown=RAISE)
+    @blp.response(
+        200,
+        {"type": "string"},
+        content_type="text/html",
+        description="One claim: its verdict, agreement, timeline, and every article with its "
+        "quoted evidence and the judgments that count",
+    )
+    def get(self, args, claim_id: str):
+        """One claim of the live report, with its evidence and judgments."""
+        with transaction() as session:
+            require_claim(session, claim_id)
+            data = project_report(
+                session,
+                method=args.get("method"),
+                include_simulated=args["include_simulated"],
+                scope=Scope(claim_id=claim_id),
+            )
+            key = _version(session, args) + (claim_id,)
+        links = PageLinks(overview_url=url_for("home.Home", **_query(args)))
+        page = render_html(data, downloads=_downloads(args), links=links, chart_key=key)
         return Response(page, mimetype="text/html")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import sqlalchemy as sa
 from flask import current_app
 from flask.views import MethodView
@@ -14,9 +12,9 @@ from ..db import get_session, transaction
 from ..errors import NotFound
 from ..labelstudio.annotators import add_annotator
 from ..labelstudio.connection import connect
+from ..intake import configured_project, gather_sync
 from ..labelstudio.push import push
-from ..labelstudio.sync import sync
-from ..models import Annotator, LabelStudioProject
+from ..models import Annotator
 from .pagination import PageArgs, page_schema, paginate
 
 blp = Blueprint(
@@ -75,7 +73,7 @@ class Push(MethodView):
     def post(self):
         """Create or update the Label Studio project and import what is new."""
         settings = current_app.extensions["annotator.settings"]
-        return push(get_session(), connect(settings), settings)
+        return push(get_session(), connect(settings), settings, config=current_app.extensions["annotator.rules"].project)
 
 
 @blp.route("/labelstudio/sync")
@@ -86,13 +84,11 @@ class Sync(MethodView):
         """Gather judgments changed in Label Studio since the last sync."""
         settings = current_app.extensions["annotator.settings"]
         with transaction() as session:
-            project = session.scalar(
-                sa.select(LabelStudioProject).where(LabelStudioProject.project_key == settings.label_studio_project)
-            )
+            project = configured_project(session, settings)
             if project is None:
                 raise NotFound(f"project {settings.label_studio_project!r} was never pushed: POST /api/labelstudio/push")
-            report = sync(session, connect(settings), project, full=args["full"])
-        return dataclasses.asdict(report)
+            report = gather_sync(session, settings, current_app.extensions["annotator.rules"], project, full=args["full"])
+        return report.as_dict()
 
 
 @blp.route("/annotators")

@@ -1,8 +1,8 @@
 """Verdicts per claim and per mention, agreement between annotators, adjudication.
 
 Verdicts are read from verdict sets kept fresh in the store (see
-:mod:`annotator.services.verdicts`); a read may first rebuild a set the store
-changed behind, which is why the GET views run in a transaction.  Every view
+:mod:`annotator.services.verdicts.sets`); a read may first rebuild a set the
+store changed behind, which is why the GET views run in a transaction.  Every view
 takes ``method`` (``majority`` or ``dawid-skene``; default from
 ``config/verdicts.yaml``) and ``include_simulated`` (default false: simulated
 annotators' judgments are kept apart).
@@ -18,10 +18,10 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from ..db import get_session, transaction
-from ..models import VerdictStatus
-from ..services import agreement as agreement_service
+from ..models import Verdict, VerdictStatus
+from ..rules.verdicts import VerdictRules
 from ..services import verdicts as service
-from ..verdicts_config import FILE_NAME, VerdictRules, load_verdict_rules
+from ..services.verdicts import agreement as agreement_service
 from .pagination import PageArgs, paginate
 
 __all__ = ["blp", "rules"]
@@ -34,19 +34,12 @@ blp = Blueprint(
 )
 
 STATUSES = tuple(s.value for s in VerdictStatus)
-STORE_VERDICTS = ("confirmed", "disputed", "denied")
-
-
-@blp.record_once
-def _load_rules(state) -> None:
-    # read at start-up, so a broken config/verdicts.yaml fails there, not mid-request
-    settings = state.app.extensions["annotator.settings"]
-    state.app.extensions["annotator.verdict_rules"] = load_verdict_rules(settings.rule_file(FILE_NAME))
+STORE_VERDICTS = tuple(v.value for v in Verdict)
 
 
 def rules() -> VerdictRules:
     """The verdict rules the service started with."""
-    return current_app.extensions["annotator.verdict_rules"]
+    return current_app.extensions["annotator.rules"].verdicts
 
 
 # -- arguments -------------------------------------------------------------------------------
@@ -423,16 +416,15 @@ def _slice(items: list, args: dict) -> dict:
 
 
 def _claim_page(session, args: dict, status: str | None) -> dict:
-    target = service.verdict_set(session, rules(), args.get("method"), args["include_simulated"])
-    page = paginate(session, service.claim_verdict_rows(target, status=status), args)
-    page["items"] = [service.claim_verdict_dict(row, target, rules().labels) for row in page["items"]]
-    page |= {
-        "method": target.method,
-        "include_simulated": target.include_simulated,
-        "statuses": service.status_counts(session, target),
-        "computed_at": target.computed_at,
-    }
-    return page
+    return service.claim_page(
+        session,
+        rules(),
+        method=args.get("method"),
+        include_simulated=args["include_simulated"],
+        status=status,
+        page=args.get("page", 1),
+        per_page=args.get("per_page") or current_app.extensions["annotator.settings"].page_size,
+    )
 
 
 @blp.route("/verdicts", tags=["verdicts"])

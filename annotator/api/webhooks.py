@@ -22,7 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..db import transaction
 from ..errors import Conflict, NotFound, PayloadTooLarge
 from ..labelstudio.connection import WEBHOOK_PATH, WEBHOOK_SECRET_HEADER, connect, webhook_secret
-from ..labelstudio.gather import apply_annotation, delete_annotations
+from ..intake import gather_annotation, gather_deletion
 from ..models import LabelStudioProject
 from . import ErrorSchema
 
@@ -217,13 +217,14 @@ class LabelStudioWebhook(MethodView):
         if action not in GATHERED_ACTIONS:
             return empty | {"outcome": "ignored", "problems": [f"{action} is not gathered"]}, 202
         settings = current_app.extensions["annotator.settings"]
+        rules = current_app.extensions["annotator.rules"]
         annotation = payload.get("annotation") or {}
         ls_project_id = payload["project"]["id"] if "project" in payload else annotation["project"]
         with transaction() as session:
             project = _project(session, ls_project_id)
             if action == ANNOTATIONS_DELETED:
                 ids = [a["id"] for a in payload["annotations"]]
-                deleted = delete_annotations(session, project, ids)
+                deleted = gather_deletion(session, rules, project, ids).count
                 return empty | {
                     "outcome": "deleted" if deleted else "unchanged",
                     "project_id": ls_project_id,
@@ -231,7 +232,7 @@ class LabelStudioWebhook(MethodView):
                     "deleted": deleted,
                     "problems": [],
                 }
-            change = apply_annotation(session, project, annotation, resolve_user=_user_resolver(settings))
+            change = gather_annotation(session, rules, project, annotation, resolve_user=_user_resolver(settings))
         return change.as_dict() | {
             "action": action,
             "project_id": ls_project_id,

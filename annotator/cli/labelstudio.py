@@ -12,7 +12,7 @@ from ..errors import NotFound
 from ..labelstudio.annotators import add_annotator
 from ..labelstudio.connection import connect, local_server
 from ..labelstudio.push import push as push_project
-from ..labelstudio.sync import sync as sync_project
+from ..intake import configured_project, gather_sync
 from ..models import Annotator, LabelStudioProject
 from .base import echo_json, echo_table, main, with_app
 
@@ -73,7 +73,9 @@ def run_push():
     settings = current_app.extensions["annotator.settings"]
     client = connect(settings)
     with tqdm(desc="push", unit="article", leave=False) as bar:
-        report = push_project(get_session(), client, settings, progress=bar.update)
+        report = push_project(
+            get_session(), client, settings, config=current_app.extensions["annotator.rules"].project, progress=bar.update
+        )
     click.echo(
         f"project {report.project_id}: {report.tasks_created} task(s) imported,"
         f" {report.tasks_extended} extended with new claims, {report.tasks_unchanged} unchanged"
@@ -100,9 +102,7 @@ def push() -> None:
 
 def _project() -> LabelStudioProject:
     settings = current_app.extensions["annotator.settings"]
-    project = get_session().scalar(
-        sa.select(LabelStudioProject).where(LabelStudioProject.project_key == settings.label_studio_project)
-    )
+    project = configured_project(get_session(), settings)
     if project is None:
         raise NotFound(f"project {settings.label_studio_project!r} was never pushed: run `annotator push` first")
     return project
@@ -111,7 +111,7 @@ def _project() -> LabelStudioProject:
 def run_sync(full: bool = False):
     settings = current_app.extensions["annotator.settings"]
     with transaction() as session:
-        report = sync_project(session, connect(settings), _project(), full=full)
+        report = gather_sync(session, settings, current_app.extensions["annotator.rules"], _project(), full=full)
     click.echo(f"sync: {report.summary()}")
     for problem in report.problems:
         click.secho(f"  {problem}", fg="yellow")

@@ -11,7 +11,7 @@ from flask import current_app
 
 from ..db import current_revision, get_session, upgrade
 from ..errors import exit_code
-from ..labelstudio.background import start_background_sync
+from ..intake import start_background_sync
 from ..labelstudio.connection import connect
 from ..labelstudio.demo import post_simulated_judgments
 from ..models import Mention, MentionOrigin, MentionStatus
@@ -101,7 +101,9 @@ def run(with_labelstudio: bool, demo: bool, serve: bool) -> None:
             start_labelstudio()
         report = run_push()
         if demo:
-            posted = post_simulated_judgments(get_session(), connect(settings), settings)
+            posted = post_simulated_judgments(
+                get_session(), connect(settings), settings, current_app.extensions["annotator.rules"].project
+            )
             click.echo(f"demo: {posted} annotation(s) posted by simulated annotators (marked simulated)")
             run_sync()
         click.echo(f"annotators open the label stream: {report.label_stream_url}")

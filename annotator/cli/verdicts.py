@@ -34,8 +34,8 @@ from flask import current_app
 
 from ..db import get_session, transaction
 from ..errors import InputError
-from ..services import agreement as agreement_service
 from ..services import verdicts as service
+from ..services.verdicts import agreement as agreement_service
 from ..verdicts import (
     COLUMNS,
     DawidSkeneModel,
@@ -48,7 +48,7 @@ from ..verdicts import (
     majority_vote,
     project_agreement,
 )
-from ..verdicts_config import VerdictRules
+from ..rules.verdicts import VerdictRules
 from .base import echo_json, echo_table, main, with_app
 
 __all__ = ["read_csv_judgments"]
@@ -65,7 +65,7 @@ FIGURE_NAMES = {
 
 
 def _rules() -> VerdictRules:
-    return current_app.extensions["annotator.verdict_rules"]
+    return current_app.extensions["annotator.rules"].verdicts
 
 
 def _jsonable(value: Any) -> Any:

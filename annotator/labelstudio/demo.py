@@ -19,7 +19,8 @@ from ..config import Settings
 from ..models import Annotator, LabelStudioProject, LabelStudioTask
 from .annotators import SIMULATED_DOMAIN
 from .client import LabelStudioClient
-from .schema import EVIDENCE_LABEL, control_name, load_project_config
+from ..rules.project import ProjectConfig
+from .schema import EVIDENCE_LABEL, control_name
 
 __all__ = ["SIMULATED_ANNOTATORS", "post_simulated_judgments"]
 
@@ -40,14 +41,16 @@ def _simulated_users(session: Session, client: LabelStudioClient) -> list[Annota
     return annotators
 
 
-def post_simulated_judgments(session: Session, client: LabelStudioClient, settings: Settings, *, seed: int = 2024) -> int:
+def post_simulated_judgments(
+    session: Session, client: LabelStudioClient, settings: Settings, config: ProjectConfig, *, seed: int = 2024
+) -> int:
     """Annotate every task of the project once per simulated annotator; count new annotations."""
     project = session.scalar(
         sa.select(LabelStudioProject).where(LabelStudioProject.project_key == settings.label_studio_project)
     )
     if project is None:
         return 0
-    verdicts = load_project_config(settings.rule_file("labelstudio.yaml")).verdict_values
+    verdicts = config.verdict_values
     annotators = _simulated_users(session, client)
     ours = {t.ls_task_id: t for t in session.scalars(sa.select(LabelStudioTask).where(LabelStudioTask.project_id == project.id))}
     posted = 0

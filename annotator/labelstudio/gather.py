@@ -42,7 +42,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..db import conflict_free_insert
 from ..errors import LabelStudioError, LabelStudioUnavailable
-from ..services.verdicts import refresh_verdicts
 from ..models import (
     Annotator,
     ArticleRevision,
@@ -66,6 +65,7 @@ __all__ = [
     "read_annotation",
     "apply_annotation",
     "delete_annotations",
+    "Deletion",
     "Gatherer",
 ]
 
@@ -313,9 +313,13 @@ class AppliedChange:
     skipped: int = 0
     rejected: int = 0
     problems: list[str] = dataclasses.field(default_factory=list)
+    #: the mentions whose judgments changed: their claims' verdicts need refreshing
+    mention_ids: set[int] = dataclasses.field(default_factory=set, repr=False)
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        del data["mention_ids"]
+        return data
 
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
@@ -408,11 +412,13 @@ class Gatherer:
         *,
         resolve_user: UserResolver,
         verdicts: tuple[str, ...] = STORE_VERDICTS,
+        max_rating: int | None = None,
     ):
         self.session = session
         self.project = project
         self.resolve_user = resolve_user
         self.verdicts = verdicts
+        self.max_rating = max_rating
         self._tasks: dict[int, LabelStudioTask | None] = {}
         self._annotators: dict[int, Annotator] = {}
         #: mentions whose judgments changed: their claims' verdicts need recomputing
@@ -559,7 +565,9 @@ class Gatherer:
         annotator = self.annotator(user_id)
         if isinstance(annotator, str):
             return ignore(annotator)
-        reading = read_annotation(annotation, len(task.mention_ids), self.verdicts, text=task.revision.body)
+        reading = read_annotation(
+            annotation, len(task.mention_ids), self.verdicts, text=task.revision.body, max_rating=self.max_rating
+        )
         change.problems.extend(f"annotation {annotation_id}: {why}" for why in reading.ignored)
         change.problems.extend(
             f"annotation {annotation_id}: {r.reject_reason}" for r in reading if r.state is JudgmentState.REJECTED
@@ -748,12 +756,6 @@ class Gatherer:
         self.session.flush()
         return count
 
-    def refresh_verdicts(self) -> None:
-        """Recompute the verdicts of the claims whose judgments this gatherer changed."""
-        if self.touched_mentions:
-            refresh_verdicts(self.session, mention_ids=self.touched_mentions)
-            self.touched_mentions.clear()
-
     def stored_annotation_ids(self, ls_task_ids: Iterable[int]) -> dict[int, set[int]]:
         """Per task, its annotations with judgments not yet marked deleted."""
         ids = list(dict.fromkeys(ls_task_ids))
@@ -775,25 +777,35 @@ def apply_annotation(
     *,
     resolve_user: UserResolver,
     verdicts: tuple[str, ...] = STORE_VERDICTS,
+    max_rating: int | None = None,
 ) -> AppliedChange:
-    """Store one annotation of ``project`` as judgments; flushes, the caller commits.
+    """Store one annotation of ``project`` as judgments; flushes, the caller commits
+    (and refreshes the verdicts of ``change.mention_ids``).
 
     An annotation of a task this service did not push is ignored (reported, not
     stored).  ``resolve_user(ls_user_id) -> {"email", "first_name", ...}`` is
     called only for a Label Studio user the store does not know yet.
     """
-    gatherer = Gatherer(session, project, resolve_user=resolve_user, verdicts=verdicts)
+    gatherer = Gatherer(session, project, resolve_user=resolve_user, verdicts=verdicts, max_rating=max_rating)
     change = gatherer.apply(annotation)
-    gatherer.refresh_verdicts()
+    change.mention_ids = set(gatherer.touched_mentions)
     return change
 
 
-def delete_annotations(session: Session, project: LabelStudioProject, annotation_ids: Iterable[int]) -> int:
-    """Mark the judgments of deleted annotations deleted (history kept); how many changed."""
+@dataclasses.dataclass(frozen=True)
+class Deletion:
+    """What deleting annotations changed: judgments newly marked deleted, and their mentions."""
+
+    count: int
+    mention_ids: frozenset[int]
+
+
+def delete_annotations(session: Session, project: LabelStudioProject, annotation_ids: Iterable[int]) -> Deletion:
+    """Mark the judgments of deleted annotations deleted (history kept); the caller
+    commits and refreshes the verdicts of the mentions touched."""
     gatherer = Gatherer(session, project, resolve_user=_no_users)
     count = gatherer.delete(annotation_ids)
-    gatherer.refresh_verdicts()
-    return count
+    return Deletion(count, frozenset(gatherer.touched_mentions))
 
 
 def _no_users(ls_user_id: int) -> Mapping[str, Any]:  # pragma: no cover - deleting reads no users

@@ -33,7 +33,8 @@ from ..errors import Conflict
 from ..models import Article, LabelStudioProject, LabelStudioTask
 from .client import LabelStudioClient
 from .connection import WEBHOOK_PATH, WEBHOOK_SECRET_HEADER, webhook_secret
-from .schema import ProjectConfig, config_hash, label_config, load_project_config
+from ..rules.project import ProjectConfig, load_project_config
+from .schema import config_hash, label_config
 from .tasks import (
     ArticleClaims,
     articles_to_push,
@@ -45,7 +46,7 @@ from .tasks import (
     task_key,
 )
 
-__all__ = ["PushReport", "push", "ensure_project", "WEBHOOK_ACTIONS"]
+__all__ = ["PushReport", "push", "WEBHOOK_ACTIONS"]
 
 WEBHOOK_ACTIONS = ["ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED"]
 _KEY_MARKER = "[annotator-project:{key}]"
@@ -171,17 +172,6 @@ def _record(
     row.webhook_id = settled.webhook_id
     session.commit()
     return row
-
-
-def ensure_project(
-    session: Session, client: LabelStudioClient, settings: Settings, config: ProjectConfig | None = None
-) -> tuple[LabelStudioProject, bool, bool]:
-    """The project of ``settings.label_studio_project``, its settings and webhook up to date in
-    Label Studio, stored: (row, created, config_updated)."""
-    config = config or load_project_config(settings.rule_file("labelstudio.yaml"))
-    plan, row = _plan(session, client, settings, config)
-    settled = _settle_project(client, plan)
-    return _record(session, client, plan, row, settled), settled.created, settled.config_updated
 
 
 @dataclasses.dataclass(frozen=True)

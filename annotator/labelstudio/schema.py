@@ -9,21 +9,13 @@ and :func:`parse_control_name` are the only places that know this naming.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
-import yaml
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
-
-from ..errors import InputError
+from ..rules.project import ProjectConfig
 
 __all__ = [
-    "ProjectConfig",
-    "VerdictOption",
-    "load_project_config",
     "label_config",
     "config_hash",
     "control_name",
@@ -35,92 +27,6 @@ __all__ = [
 CONTROLS = ("verdict", "evidence", "confidence", "note")
 EVIDENCE_LABEL = "evidence"
 _CONTROL_NAME = re.compile(rf"^({'|'.join(CONTROLS)})_(\d+)$")
-
-
-@dataclasses.dataclass(frozen=True)
-class VerdictOption:
-    value: str
-    guideline: str
-
-
-@dataclasses.dataclass(frozen=True)
-class ProjectConfig:
-    title: str
-    overlap: int
-    batch_size: int
-    instructions: str
-    verdicts: tuple[VerdictOption, ...]
-    max_rating: int
-    confidence_required: bool
-    note_placeholder: str
-    predictions_model_version: str
-
-    @property
-    def verdict_values(self) -> tuple[str, ...]:
-        return tuple(v.value for v in self.verdicts)
-
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class _ProjectSchema(_Strict):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    overlap = fields.Integer(required=True, validate=validate.Range(min=1, max=50))
-    batch_size = fields.Integer(load_default=250, validate=validate.Range(min=1, max=5000))
-
-
-class _VerdictSchema(_Strict):
-    value = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z_]*$"))
-    guideline = fields.String(required=True, validate=validate.Length(min=1))
-
-
-class _ConfidenceSchema(_Strict):
-    max_rating = fields.Integer(load_default=5, validate=validate.Range(min=2, max=10))
-    required = fields.Boolean(load_default=False)
-
-
-class _NoteSchema(_Strict):
-    placeholder = fields.String(load_default="")
-
-
-class _FileSchema(_Strict):
-    project = fields.Nested(_ProjectSchema, required=True)
-    instructions = fields.String(required=True, validate=validate.Length(min=1))
-    verdicts = fields.List(fields.Nested(_VerdictSchema), required=True, validate=validate.Length(min=2))
-    confidence = fields.Nested(_ConfidenceSchema, load_default=lambda: {"max_rating": 5, "required": False})
-    note = fields.Nested(_NoteSchema, load_default=lambda: {"placeholder": ""})
-    predictions_model_version = fields.String(required=True, validate=validate.Length(min=1, max=100))
-
-
-def load_project_config(path: Path) -> ProjectConfig:
-    """Read and validate ``labelstudio.yaml``; errors name the key to fix."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"{path}: cannot read the Label Studio project config: {exc}") from exc
-    try:
-        data = _FileSchema().load(raw or {})
-    except ValidationError as exc:
-        raise InputError(
-            f"{path}: invalid Label Studio project config",
-            {f"{path.name}:{k}": [str(v)] for k, v in exc.normalized_messages().items()},
-        ) from exc
-    values = [v["value"] for v in data["verdicts"]]
-    if len(set(values)) != len(values):
-        raise InputError(f"{path}: a verdict value is listed twice", {f"{path.name}:verdicts": [", ".join(values)]})
-    return ProjectConfig(
-        title=data["project"]["title"],
-        overlap=data["project"]["overlap"],
-        batch_size=data["project"]["batch_size"],
-        instructions=data["instructions"],
-        verdicts=tuple(VerdictOption(**v) for v in data["verdicts"]),
-        max_rating=data["confidence"]["max_rating"],
-        confidence_required=data["confidence"]["required"],
-        note_placeholder=data["note"]["placeholder"],
-        predictions_model_version=data["predictions_model_version"],
-    )
 
 
 def control_name(control: str, index: int | str) -> str:

@@ -74,6 +74,8 @@ class SyncReport:
     deleted: int = 0
     ignored: int = 0
     problems: list[str] = dataclasses.field(default_factory=list)
+    #: the mentions whose judgments changed: their claims' verdicts need refreshing
+    mention_ids: set[int] = dataclasses.field(default_factory=set, repr=False)
 
     def summary(self) -> str:
         """One line for people: what was read, and what changed in the store."""
@@ -98,6 +100,7 @@ class SyncReport:
 
     def as_dict(self) -> dict:
         data = dataclasses.asdict(self)
+        del data["mention_ids"]
         for key in ("asked_after", "synced_until"):
             data[key] = data[key].isoformat() if data[key] else None
         return data
@@ -111,17 +114,21 @@ def sync(
     full: bool = False,
     overlap: dt.timedelta = SYNC_OVERLAP,
     verdicts: tuple[str, ...] = STORE_VERDICTS,
+    max_rating: int | None = None,
 ) -> SyncReport:
     """Bring the project's judgments up to date with Label Studio; flushes, the caller commits.
 
     ``full`` reads every task instead of those changed since the watermark.
-    Safe to run while webhooks arrive: every write is an idempotent upsert.
+    Safe to run while webhooks arrive: every write is an idempotent upsert.  The
+    caller refreshes the verdicts of ``report.mention_ids``.
     """
     started = utcnow()
     watermark = _aware(project.synced_until)
     asked_after = None if full or watermark is None else watermark - overlap
     report = SyncReport(project.project_key, full, asked_after)
-    gatherer = Gatherer(session, project, resolve_user=_UserDirectory(client), verdicts=verdicts)
+    gatherer = Gatherer(
+        session, project, resolve_user=_UserDirectory(client), verdicts=verdicts, max_rating=max_rating
+    )
     newest: dt.datetime | None = None
 
     if asked_after is None:
@@ -134,7 +141,7 @@ def sync(
             if moment is not None and (newest is None or moment > newest):
                 newest = moment
 
-    gatherer.refresh_verdicts()
+    report.mention_ids = gatherer.touched_mentions
     report.synced_until = _advance(session, project, newest, started)
     project.last_synced_at = utcnow()
     session.flush()

@@ -32,13 +32,15 @@ is deterministic: the same dict gives the same bytes.
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import datetime as dt
 import functools
 import io
 import math
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -82,6 +84,42 @@ _RC = {
 }
 # matplotlib's rcParams are global: one chart is drawn at a time.
 _LOCK = threading.Lock()
+
+
+@dataclasses.dataclass(frozen=True)
+class PageLinks:
+    """The links of a live page (a report file has none): each claim's own page, the
+    filters and pages of the claim list, the way back to the overview."""
+
+    claim_urls: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: the evidence is on the claims' own pages, not on this one
+    overview: bool = False
+    overview_url: str | None = None
+    filters: tuple[tuple[str, str, bool], ...] = ()
+    pager: tuple[tuple[str, str | None, bool], ...] = ()
+    shown: str = ""
+
+
+#: Charts drawn for a live page, by (verdict-set version, page, chart): drawing takes
+#: far longer than reading the store, and a set's charts change only when it does.
+_CHARTS: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
+_CHARTS_KEPT = 64
+
+
+def _cached_chart(key: tuple | None, name: str, draw: Callable[[], Any]) -> Any:
+    if key is None:
+        return draw()
+    full = (*key, name)
+    with _LOCK:
+        if full in _CHARTS:
+            _CHARTS.move_to_end(full)
+            return _CHARTS[full]
+    chart = draw()
+    with _LOCK:
+        _CHARTS[full] = chart
+        while len(_CHARTS) > _CHARTS_KEPT:
+            _CHARTS.popitem(last=False)
+    return chart
 
 
 # -- formatting ------------------------------------------------------------------------------
@@ -612,7 +650,7 @@ def _annotators_view(annotators: list[dict] | None) -> list[dict]:
     return rows
 
 
-def _view(data: dict, downloads: dict[str, str] | None) -> dict:
+def _view(data: dict, downloads: dict[str, str] | None, links: PageLinks, chart_key: tuple | None) -> dict:
     rules = data.get("rules") or {}
     claims = data.get("claims") or []
     labels = list(rules.get("labels") or []) or list(VERDICT_COLOURS)
@@ -625,7 +663,11 @@ def _view(data: dict, downloads: dict[str, str] | None) -> dict:
     claim_views = [_claim_view(c, i, labels, palette, review_url) for i, c in enumerate(claims, start=1)]
     by_id = {c["id"]: c for c in claim_views}
     judged = empty is None
-    heatmap, heatmap_note = _heatmap((data.get("agreement") or {}).get("pairs")) if judged else (None, None)
+    heatmap, heatmap_note = (
+        _cached_chart(chart_key, "heatmap", lambda: _heatmap((data.get("agreement") or {}).get("pairs")))
+        if judged
+        else (None, None)
+    )
     organisation = data.get("organisation") or {}
     project = data.get("project") or {}
     tool = data.get("tool") or {}
@@ -678,13 +720,16 @@ def _view(data: dict, downloads: dict[str, str] | None) -> dict:
             )
             for name, label in _FIGURES.items()
         ],
-        "agreement_chart": _agreement_chart(claims) if judged else None,
+        "agreement_chart": _cached_chart(chart_key, "agreement", lambda: _agreement_chart(claims)) if judged else None,
         "heatmap": heatmap,
         "heatmap_note": heatmap_note,
         "pairs": _pairs_view((data.get("agreement") or {}).get("pairs")) if judged else [],
         "annotators": _annotators_view((data.get("agreement") or {}).get("annotators")) if judged else [],
-        "timeline_chart": _timeline_chart(claims, palette) if judged else None,
+        "timeline_chart": (
+            _cached_chart(chart_key, "timeline", lambda: _timeline_chart(claims, palette)) if judged else None
+        ),
         "downloads": downloads or {},
+        "pages": links,
     }
 
 
@@ -703,11 +748,19 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(data: dict, *, downloads: dict[str, str] | None = None) -> str:
+def render_html(
+    data: dict,
+    *,
+    downloads: dict[str, str] | None = None,
+    links: PageLinks | None = None,
+    chart_key: tuple | None = None,
+) -> str:
     """The report as one self-contained HTML5 document.
 
-    ``data`` is the report dict (:mod:`annotator.reports`).  ``downloads`` (label ->
-    same-site URL) adds links to the other formats; the live page passes them, a file
-    written into ``exports/`` has none.
+    ``data`` is the report dict (:mod:`annotator.reports`).  A live page passes
+    ``downloads`` (label -> same-site URL of the other formats), its ``links`` and a
+    ``chart_key`` naming the verdict-set version and page its charts were drawn for;
+    a file written into ``exports/`` has none of them.
     """
-    return _environment().get_template("report.html").render(view=_view(data, downloads))
+    view = _view(data, downloads, links or PageLinks(), chart_key)
+    return _environment().get_template("report.html").render(view=view)

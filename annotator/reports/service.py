@@ -8,15 +8,20 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound
 from ..models import LabelStudioProject
-from .data import load_report_config, report_data
+from .data import Scope, report_data
 
-__all__ = ["project_report"]
+__all__ = ["Scope", "project_report"]
 
 
 def project_report(
-    session: Session, *, project_key: str | None = None, method: str | None = None, include_simulated: bool = False
+    session: Session,
+    *,
+    project_key: str | None = None,
+    method: str | None = None,
+    include_simulated: bool = False,
+    scope: Scope = Scope(),
 ) -> dict:
-    """The report dict of ``project_key`` (default: the configured project)."""
+    """The report dict of ``project_key`` (default: the configured project), over ``scope``."""
     settings = current_app.extensions["annotator.settings"]
     key = project_key or settings.label_studio_project
     known = set(session.scalars(sa.select(LabelStudioProject.project_key))) | {settings.label_studio_project}
@@ -25,11 +30,13 @@ def project_report(
             f"no project {key!r} in this store",
             {"project": [f"known: {', '.join(sorted(known))}"]},
         )
+    rules = current_app.extensions["annotator.rules"]
     return report_data(
         session,
-        current_app.extensions["annotator.verdict_rules"],
-        load_report_config(settings.rule_file("reports.yaml")),
+        rules.verdicts,
+        rules.reports,
         project_key=key,
         method=method,
         include_simulated=include_simulated,
+        scope=scope,
     )

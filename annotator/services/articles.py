@@ -23,7 +23,7 @@ from ..errors import PayloadTooLarge
 from ..ingest import ArticleRecord, ParsedArticle, parse_article, read_records
 from ..models import Article, ArticleRevision
 from .mentions import carry_catalogue_mentions, store_suggestions
-from .rules import Rules
+from ..rules import Rules
 
 __all__ = ["RecordOutcome", "FileReport", "ingest_file", "content_hash"]
 

@@ -79,8 +79,9 @@ def texts(page: Page, selector: str) -> list[str]:
     return [t.strip() for t in page.locator(selector).all_text_contents()]
 
 
-def check_report(page: Page, data: dict, mentions: int) -> None:
-    """The page shows the seed story's numbers as the report dict has them."""
+def check_report(page: Page, data: dict, mentions: int, *, evidence: bool) -> None:
+    """The page shows the seed story's numbers as the report dict has them (and, for a
+    file, every claim's evidence: the live overview links to each claim's page instead)."""
     stats = {key: int(page.locator(f'#summary .stat[data-key="{key}"] .value').inner_text()) for key in data["summary"]}
     assert stats == data["summary"]
     assert (stats["claims"], stats["articles"], stats["annotators"]) == (17, 5, 3)
@@ -125,7 +126,11 @@ def check_report(page: Page, data: dict, mentions: int) -> None:
     labels = texts(page, "#timeline svg text")
     for expected in ("2024-06-27", "2024-10-28", "2024-10-31", "(year inferred)", "undated"):
         assert any(expected in label for label in labels), expected
-    assert page.locator("#evidence blockquote").count() >= mentions
+    if evidence:
+        assert page.locator("#evidence blockquote").count() >= mentions
+    else:
+        assert page.locator("#evidence blockquote").count() == 0
+        assert page.locator("#claims a.claim-link").count() == len(data["claims"])
 
 
 def test_the_report_page_live_and_as_a_file(browser, served_app, tmp_path):
@@ -142,17 +147,26 @@ def test_the_report_page_live_and_as_a_file(browser, served_app, tmp_path):
         watch = Watch(page)
         response = page.goto(f"{base_url}/", timeout=TIMEOUT_MS)
         assert response.status == 200 and response.headers["content-type"].startswith("text/html")
-        check_report(page, data, mentions)
+        check_report(page, data, mentions, evidence=False)
         page.screenshot(path=str(tmp_path / "report-live.png"), full_page=True)
         assert not watch.errors, watch.errors
         assert watch.requests == [f"{base_url}/"], watch.requests
+
+        claim = data["claims"][0]
+        page.locator(f'#claims tr.claim[data-claim-id="{claim["id"]}"] a.claim-link').click()
+        page.wait_for_url(f"{base_url}/claims/{claim['id']}*", timeout=TIMEOUT_MS)
+        quotes = sum(len(m["evidence"]) for m in claim["mentions"])
+        assert page.locator(f"#evidence-{claim['id']} blockquote").count() == quotes > 0
+        assert page.locator("#claims tr.claim").count() == 1
+        page.screenshot(path=str(tmp_path / "report-claim.png"), full_page=True)
+        assert not watch.errors, watch.errors
 
         report = tmp_path / "report.html"
         report.write_text(render_html(data), encoding="utf-8")
         page = context.new_page()
         watch = Watch(page)
         page.goto(report.as_uri(), timeout=TIMEOUT_MS)
-        check_report(page, data, mentions)
+        check_report(page, data, mentions, evidence=True)
         page.screenshot(path=str(tmp_path / "report-file.png"), full_page=True)
         assert not watch.errors, watch.errors
         assert watch.requests and all(url.startswith(("file://", "data:")) for url in watch.requests), watch.requests

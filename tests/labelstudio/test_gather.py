@@ -554,8 +554,8 @@ def test_delete_marks_deleted_keeps_history_and_is_idempotent(app):
         users = Users(u2="ann@example.org")
         apply_annotation(session, project, annotation(verdict(0, "denied"), verdict(1, "confirmed")), resolve_user=users)
         apply_annotation(session, other, annotation(verdict(0, "denied"), id=70, task=30), resolve_user=users)
-        assert delete_annotations(session, project, [7, 70, 12345]) == 2, "only this project's judgments"
-        assert delete_annotations(session, project, [7]) == 0
+        assert delete_annotations(session, project, [7, 70, 12345]).count == 2, "only this project's judgments"
+        assert delete_annotations(session, project, [7]).count == 0
         late = apply_annotation(session, project, annotation(verdict(0, "denied"), verdict(1, "confirmed")), resolve_user=users)
         session.commit()
         stored = {j.ls_annotation_id * 10 + j.claim_index: j for j in judgments(session)}
@@ -664,3 +664,25 @@ def test_a_listing_older_than_a_stored_annotation_does_not_delete_it(app):
         session.commit()
         states = {j.ls_annotation_id: j.state for j in judgments(session)}
     assert deleted == 1 and states == {7: JudgmentState.DELETED, 8: ACTIVE}
+
+
+def test_the_project_config_reaches_the_gatherer_and_is_enforced(app):
+    """labelstudio.yaml's verdicts and rating scale, as intake passes them: a judgment outside
+    them is stored rejected with the reason, and the verdicts of what it touched are refreshed."""
+    from annotator.intake import gather_annotation
+
+    rules = app.extensions["annotator.rules"]
+    top = rules.project.max_rating
+    with app.app_context():
+        session = get_session()
+        project = store_task(session)
+        users = Users(u2="ann@example.org")
+        too_high = annotation(verdict(0, "confirmed"), rating(0, top + 1), verdict(1, "denied"), verdict(2, "disputed"))
+        change = gather_annotation(session, rules, project, too_high, resolve_user=users)
+        session.commit()
+        stored = judgments(session)
+    assert change.rejected == 1 and {j.mention_id for j in stored[1:]} <= change.mention_ids
+    assert stored[0].state is JudgmentState.REJECTED
+    assert f"the rating must be an integer in 1..{top}, got {top + 1}" in stored[0].reject_reason
+    assert [j.state for j in stored[1:]] == [ACTIVE, ACTIVE]
+    assert "mention_ids" not in change.as_dict(), "the webhook's answer stays as it was"

@@ -14,7 +14,8 @@ from annotator.errors import LabelStudioError, LabelStudioUnavailable
 from annotator.labelstudio.client import LabelStudioClient
 from annotator.labelstudio.connection import WEBHOOK_SECRET_HEADER
 from annotator.labelstudio.push import push
-from annotator.labelstudio.schema import label_config, load_project_config
+from annotator.labelstudio.schema import label_config
+from annotator.rules.project import load_project_config
 from annotator.models import Claim, LabelStudioProject, LabelStudioTask, Mention, MentionOrigin, MentionStatus
 
 

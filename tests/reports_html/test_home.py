@@ -99,4 +99,37 @@ def test_a_bad_query_argument_answers_the_json_error_shape(client, query, field)
 def test_the_home_page_is_in_the_openapi_document(client):
     operation = client.get("/api/openapi.json").get_json()["paths"]["/"]["get"]
     assert "text/html" in operation["responses"]["200"]["content"]
-    assert {p["name"] for p in operation["parameters"]} == {"method", "include_simulated"}
+    assert {p["name"] for p in operation["parameters"]} == {"method", "include_simulated", "page", "per_page", "status"}
+
+
+def test_the_overview_pages_and_filters_the_claim_list(client, parse, seed_judgments):
+    first = served(client, parse, "?per_page=5")
+    ids = [r.attrs["data-claim-id"] for r in first.by_id("claims").find_all("tr", cls="claim")]
+    assert len(ids) == 5 and int(stat(first, "claims")) == 17, "the summary covers every claim"
+    assert "claims 1–5 of 17" in first.find(cls="pager").text()
+    # the evidence is on each claim's own page, linked from its id
+    assert not first.find_all(cls="claim-evidence")
+    links = [a.attrs["href"] for a in first.by_id("claims").find_all("a", cls="claim-link")]
+    assert links[0].startswith(f"/claims/{ids[0]}")
+    last = served(client, parse, "?per_page=5&page=4")
+    assert len(last.by_id("claims").find_all("tr", cls="claim")) == 2
+    pending = served(client, parse, "?status=needs+adjudication")
+    statuses = {r.attrs["data-status"] for r in pending.by_id("claims").find_all("tr", cls="claim")}
+    assert statuses == {"needs adjudication"}
+    beyond = served(client, parse, "?per_page=5&page=9")
+    assert "no claims on page 9" in beyond.find(cls="pager").text()
+
+
+def test_a_claim_has_its_own_page_with_evidence_and_judgments(app, client, parse, seed_judgments):
+    with app.app_context():
+        claim = project_report(get_session())["claims"][0]
+        get_session().rollback()
+    page = served(client, parse, f"claims/{claim['id']}")
+    rows = page.by_id("claims").find_all("tr", cls="claim")
+    assert [r.attrs["data-claim-id"] for r in rows] == [claim["id"]]
+    evidence = page.by_id(f"evidence-{claim['id']}")
+    assert len(evidence.find_all(cls="mention")) == len(claim["mentions"])
+    judged = sum(len(m["judgments"]) for m in claim["mentions"])
+    assert len(evidence.find_all("tr", cls="judgment")) == judged > 0
+    assert page.find("a", cls="overview-link").attrs["href"].startswith("/")
+    assert client.get("/claims/no-such-claim").status_code == 404

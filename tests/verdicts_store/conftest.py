@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotator.verdicts_config import DEFAULT_RULES
+from annotator.rules.verdicts import DEFAULT_RULES
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import pytest
 
 from annotator.models import Annotator, Mention
+from annotator.rules.verdicts import DEFAULT_RULES
 from annotator.services.verdicts import refresh_verdicts
 
 LABELS = ("confirmed", "disputed", "denied")
@@ -90,7 +91,7 @@ def test_a_new_judgment_shows_after_a_refresh(client, story, store):
     mention = store.session.get(Mention, story["mentions"]["shells-a2"])
     citra = store.session.get(Annotator, story["annotators"]["citra"])
     store.judge(mention, citra, "confirmed")
-    refresh_verdicts(store.session, {"shells"})
+    refresh_verdicts(store.session, {"shells"}, rules=DEFAULT_RULES)
     store.commit()
     shells = client.get("/api/verdicts/claims/shells").get_json()
     assert (shells["verdict"], shells["status"], counts(shells)) == ("confirmed", "settled", (2, 0, 1))

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from annotator import create_app
 from annotator.errors import InputError
 from annotator.verdicts import LabelSet, StatusRule
-from annotator.verdicts_config import DEFAULT_RULES, load_verdict_rules
+from annotator.rules.verdicts import DEFAULT_RULES, load_verdict_rules
 
 REPO = Path(__file__).resolve().parents[2]
 

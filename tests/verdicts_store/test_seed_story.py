@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from annotator.models import Mention, MentionOrigin, MentionStatus
+from annotator.rules.verdicts import DEFAULT_RULES
 from annotator.services.verdicts import refresh_verdicts
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -93,7 +94,7 @@ def test_the_seed_story_through_the_cli_with_an_adjudication(cli, client, seed_s
     # a later judgment refreshes the claim; the adjudication still stands
     mention = store.session.scalars(sa.select(Mention).where(Mention.claim_id == target)).first()
     store.judge(mention, store.annotator("dewi"), "confirmed")
-    refresh_verdicts(store.session, {target})
+    refresh_verdicts(store.session, {target}, rules=DEFAULT_RULES)
     store.commit()
     after = client.get(f"/api/verdicts/claims/{target}?include_simulated=true").get_json()
     assert after["n_judgments"] == claim["n_judgments"] + 1

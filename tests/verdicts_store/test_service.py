@@ -2,13 +2,14 @@
 
 import dataclasses
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from annotator.errors import InputError, NotFound
 from annotator.models import (
+    Annotator,
     ClaimVerdict,
+    Mention,
     JudgmentState,
     MentionOrigin,
     MentionStatus,
@@ -178,10 +179,11 @@ def test_dawid_skene_set_keeps_its_fitted_model(store, story, rules):
     target = service.verdict_set(store.session, rules, "dawid-skene")
     assert target.model["annotators"] == sorted(v for k, v in story["annotators"].items() if k != "bot")
     assert target.model_judgments == 16
-    everything = service.compute_all(store.session, rules)
+    table = service.load_table(store.session, rules)
+    fitted = service.fit_model(table, rules)
     model = service.model_from_params(target.model, rules.labels)
-    assert model.errors_ == pytest.approx(everything.model.errors_, rel=1e-12)
-    ds = everything.claims["dawid-skene"]
+    assert model.errors_ == pytest.approx(fitted.errors_, rel=1e-12)
+    ds = service.claim_frame(table, rules, "dawid-skene", fitted)
     rows = rows_of(store.session, target)
     for claim in ("pact", "shells", "troops"):
         assert rows[claim]["support"] == pytest.approx(ds.loc[claim, "support"], rel=1e-9)
@@ -195,9 +197,9 @@ def test_refresh_recomputes_only_the_claims_named(store, story, rules):
     store.commit()
     before = rows_of(store.session, target)
     ana, budi, citra = (
-        store.session.get(service.Annotator, story["annotators"][n]) for n in ("ana", "budi", "citra")
+        store.session.get(Annotator, story["annotators"][n]) for n in ("ana", "budi", "citra")
     )
-    shells = store.session.get(service.Mention, story["mentions"]["shells-a2"])
+    shells = store.session.get(Mention, story["mentions"]["shells-a2"])
     store.judge(shells, citra, "confirmed")
     service.refresh_verdicts(store.session, {"shells"}, rules=rules)
     store.commit()
@@ -220,7 +222,7 @@ def test_refresh_recomputes_only_the_claims_named(store, story, rules):
 
 def test_refresh_by_mention_ids(store, story, rules):
     target = service.verdict_set(store.session, rules)
-    mention = store.session.get(service.Mention, story["mentions"]["pact-a4"])
+    mention = store.session.get(Mention, story["mentions"]["pact-a4"])
     judgment = mention.judgments[0]  # ana's "disputed" becomes a skip
     judgment.state = JudgmentState.SKIPPED
     store.session.flush()
@@ -231,7 +233,7 @@ def test_refresh_by_mention_ids(store, story, rules):
 def test_a_change_made_without_a_refresh_is_noticed_on_the_next_read(store, story, rules):
     target = service.verdict_set(store.session, rules)
     store.commit()
-    mention = store.session.get(service.Mention, story["mentions"]["shells-a2"])
+    mention = store.session.get(Mention, story["mentions"]["shells-a2"])
     mention.status = MentionStatus.REJECTED
     store.commit()
     rows = rows_of(store.session, service.verdict_set(store.session, rules))
@@ -256,8 +258,8 @@ def test_refresh_scores_with_the_stored_model_and_refits_when_stale(store, story
     store.commit()
     store.session.refresh(target)
     fitted_at = target.fitted_at
-    troops = store.session.get(service.Mention, story["mentions"]["troops-a3"])
-    citra = store.session.get(service.Annotator, story["annotators"]["citra"])
+    troops = store.session.get(Mention, story["mentions"]["troops-a3"])
+    citra = store.session.get(Annotator, story["annotators"]["citra"])
     store.judge(troops, citra, "confirmed")
     service.refresh_verdicts(store.session, {"troops"}, rules=generous)
     store.commit()
@@ -278,7 +280,7 @@ def test_refresh_scores_with_the_stored_model_and_refits_when_stale(store, story
     assert target.model_judgments == 17
     # an annotator the model does not know: refitted
     fitted_at = target.fitted_at
-    shells = store.session.get(service.Mention, story["mentions"]["shells-a2"])
+    shells = store.session.get(Mention, story["mentions"]["shells-a2"])
     dewi = store.annotator("dewi")
     store.judge(shells, dewi, "denied")
     service.refresh_verdicts(store.session, {"shells"}, rules=generous)
@@ -388,7 +390,7 @@ def test_an_adjudication_stands_with_the_counts_still_shown(store, story, rules)
     assert rows_of(store.session, majority)["pact"]["verdict"] == "confirmed"
 
     # a new judgment and a rebuild keep it standing
-    mention = store.session.get(service.Mention, story["mentions"]["pact-a4"])
+    mention = store.session.get(Mention, story["mentions"]["pact-a4"])
     store.judge(mention, store.annotator("gita"), "denied")
     service.refresh_verdicts(store.session, {"pact"}, rules=rules)
     pact = rows_of(store.session, majority)["pact"]
@@ -432,15 +434,3 @@ def test_a_mention_of_another_claim_is_refused(store, story, rules):
     with pytest.raises(InputError, match="not recorded") as caught:
         adjudicate(store, rules, mention_id=story["mentions"]["troops-a1"])
     assert "troops" in caught.value.errors["mention_id"][0]
-
-
-# -- everything at once --------------------------------------------------------------------------
-
-
-def test_compute_all(store, story, rules):
-    everything = service.compute_all(store.session, rules, include_simulated=True)
-    assert set(everything.claims) == {"majority", "dawid-skene"}
-    assert len(everything.mentions["majority"]) == 6
-    assert everything.agreement.alpha_nominal.defined
-    assert list(everything.claim_agreement.index) == ["pact", "shells", "troops"]
-    assert isinstance(everything.claims["majority"], pd.DataFrame)

@@ -14,7 +14,7 @@ key                  default                     meaning
 
 A missing file means these defaults; a file with an unknown key, a verdict the
 store cannot hold, or a value out of range is an :class:`InputError` naming the
-key, raised when the service starts.
+key with its line and column, raised when the service starts.
 """
 
 from __future__ import annotations
@@ -23,18 +23,17 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from .errors import InputError
-from .models import Verdict
-from .verdicts import LabelSet, StatusRule
+from ..models import Verdict
+from ..verdicts import LabelSet, Method, StatusRule
+from .files import read_rule_file
 
 __all__ = ["VerdictRules", "DawidSkeneSettings", "load_verdict_rules", "DEFAULT_RULES", "FILE_NAME"]
 
 FILE_NAME = "verdicts.yaml"
 FORMAT_VERSION = 1
-METHODS = ("majority", "dawid-skene")
+METHODS = tuple(m.value for m in Method)
 STORE_VERDICTS = tuple(v.value for v in Verdict)
 
 
@@ -113,28 +112,7 @@ class _RulesSchema(_Strict):
 
 def load_verdict_rules(path: str | Path) -> VerdictRules:
     """Read and validate the rules file at ``path`` (missing: the defaults)."""
-    path = Path(path)
-    if not path.exists():
-        return DEFAULT_RULES
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read the verdict rules: {error}") from None
-    except yaml.YAMLError as error:
-        raise InputError(f"{path}: not valid YAML: {error}", {str(path): [str(error)]}) from None
-    if raw is None:
-        return DEFAULT_RULES
-    if not isinstance(raw, dict):
-        raise InputError(
-            f"{path}: expected a mapping of rule names to values", {str(path): ["not a mapping"]}
-        )
-    try:
-        data = _RulesSchema().load(raw)
-    except ValidationError as error:
-        raise InputError(
-            f"{path}: invalid verdict rules: fix the keys named below",
-            {key: list(messages) for key, messages in _flatten(error.messages).items()},
-        ) from None
+    data = read_rule_file(Path(path), _RulesSchema(), "verdict rules", missing={})
     labels = tuple(data.get("labels", DEFAULT_RULES.labels.labels))
     default_ties = [v for v in DEFAULT_RULES.labels.tie_order if v in labels]
     tie_order = tuple(data.get("tie_order", default_ties if len(default_ties) == len(labels) else labels))
@@ -147,16 +125,3 @@ def load_verdict_rules(path: str | Path) -> VerdictRules:
         ),
         dawid_skene=DawidSkeneSettings(**data.get("dawid_skene", {})),
     )
-
-
-def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages as ``{"dawid_skene.tolerance": [...]}``."""
-    if isinstance(messages, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in messages.items():
-            name = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else str(key)
-            flat.update(_flatten(value, name))
-        return flat
-    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return {prefix or "_schema": list(messages)}
-    return {prefix or "_schema": [str(messages)]}

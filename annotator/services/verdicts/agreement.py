@@ -4,7 +4,7 @@ The figures are :mod:`annotator.verdicts.agreement`'s: Krippendorff's alpha
 (nominal, and with the verdict distance when the labels are ordered), Fleiss'
 kappa, percent agreement, pairwise Cohen's kappa and each annotator against
 the leave-one-out consensus of the others.  Over the store they count what
-verdicts count (:func:`annotator.services.verdicts.load_table`): for the whole
+verdicts count (:func:`annotator.services.verdicts.table.load_table`): for the whole
 project, per claim (its mentions are the units), per annotator pair and per
 annotator.  An undefined figure is ``{"value": None, "defined": False,
 "reason": ...}``, never a silent 0 or 1.
@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from ..verdicts import AgreementReport, Figure, Judgments, claim_agreement, pair_matrix, project_agreement
-from ..verdicts_config import VerdictRules
-from .verdicts import StoreTable, clean, load_table, require_claim
+from ...verdicts import AgreementReport, Figure, Judgments, claim_agreement, pair_matrix, project_agreement
+from ...rules.verdicts import VerdictRules
+from .table import StoreTable, clean, load_table, require_claim
 
 __all__ = [
     "FIGURES",
@@ -31,6 +31,8 @@ __all__ = [
     "claim_rows",
     "project_agreement_store",
     "full_agreement_store",
+    "full_agreement",
+    "claims_agreement",
     "claim_agreement_store",
     "claims_agreement_store",
     "pairs_store",
@@ -176,7 +178,11 @@ def full_agreement_store(
     session: Session, rules: VerdictRules, include_simulated: bool = False
 ) -> dict[str, Any]:
     """The project's figures, pairs and annotators from one reading of the store."""
-    table = _table(session, rules, include_simulated)
+    return full_agreement(_table(session, rules, include_simulated), include_simulated)
+
+
+def full_agreement(table: StoreTable, include_simulated: bool) -> dict[str, Any]:
+    """The project's figures, pairs and annotators over ``table``."""
     report = project_agreement(table.judgments)
     return (
         _whole(table, include_simulated)
@@ -210,7 +216,11 @@ def claims_agreement_store(
     session: Session, rules: VerdictRules, include_simulated: bool = False
 ) -> list[dict[str, Any]]:
     """Every claim's figures, computed for all claims at once."""
-    table = _table(session, rules, include_simulated)
+    return claims_agreement(_table(session, rules, include_simulated))
+
+
+def claims_agreement(table: StoreTable) -> list[dict[str, Any]]:
+    """Every claim of ``table``'s figures over its mentions."""
     frame = claim_agreement(table.judgments, table.mentions) if len(table.mentions.units) else pd.DataFrame()
     return claim_rows(frame, table.claims)
 

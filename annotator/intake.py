@@ -1,0 +1,121 @@
+"""Judgments in: what the webhook and the sync gather becomes verdicts.
+
+:mod:`annotator.labelstudio` stores annotations as judgments and says which
+mentions it touched; this module hands those to
+:func:`annotator.services.verdicts.refresh_verdicts` in the same transaction,
+so data flows one way (Label Studio -> judgments -> verdicts) and every caller
+(the webhook, ``annotator sync``, ``POST /api/labelstudio/sync``, the
+background sync of ``annotator serve``) does it alike.  Label Studio does not
+retry a webhook that failed, so ``serve`` also syncs every ``sync_interval``
+seconds (and once at start-up) in a daemon thread; a failed round is logged and
+the next one tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from .config import Settings
+from .db import transaction
+from .errors import AnnotatorError
+from .labelstudio.connection import connect
+from .labelstudio.gather import AppliedChange, Deletion, UserResolver, apply_annotation, delete_annotations
+from .labelstudio.sync import SyncReport, sync
+from .models import LabelStudioProject
+from .rules import Rules
+from .services.verdicts import refresh_verdicts
+
+__all__ = [
+    "configured_project",
+    "gather_annotation",
+    "gather_deletion",
+    "gather_sync",
+    "start_background_sync",
+    "sync_once",
+]
+
+log = logging.getLogger(__name__)
+
+
+def configured_project(session: Session, settings: Settings) -> LabelStudioProject | None:
+    """The stored project pushes go to (None: never pushed)."""
+    return session.scalar(
+        sa.select(LabelStudioProject).where(LabelStudioProject.project_key == settings.label_studio_project)
+    )
+
+
+def gather_annotation(
+    session: Session, rules: Rules, project: LabelStudioProject, annotation: Any, *, resolve_user: UserResolver
+) -> AppliedChange:
+    """Store one annotation and refresh the verdicts it changed; the caller commits."""
+    change = apply_annotation(
+        session,
+        project,
+        annotation,
+        resolve_user=resolve_user,
+        verdicts=rules.project.verdict_values,
+        max_rating=rules.project.max_rating,
+    )
+    refresh_verdicts(session, mention_ids=change.mention_ids, rules=rules.verdicts)
+    return change
+
+
+def gather_deletion(
+    session: Session, rules: Rules, project: LabelStudioProject, annotation_ids: Iterable[int]
+) -> Deletion:
+    """Mark deleted annotations' judgments deleted and refresh their verdicts; the caller commits."""
+    deletion = delete_annotations(session, project, annotation_ids)
+    refresh_verdicts(session, mention_ids=deletion.mention_ids, rules=rules.verdicts)
+    return deletion
+
+
+def gather_sync(
+    session: Session, settings: Settings, rules: Rules, project: LabelStudioProject, *, full: bool = False
+) -> SyncReport:
+    """Sync ``project`` from Label Studio and refresh the verdicts it changed; the caller commits."""
+    report = sync(
+        session,
+        connect(settings),
+        project,
+        full=full,
+        verdicts=rules.project.verdict_values,
+        max_rating=rules.project.max_rating,
+    )
+    refresh_verdicts(session, mention_ids=report.mention_ids, rules=rules.verdicts)
+    return report
+
+
+def sync_once(app: Flask) -> None:
+    """One sync of the configured project, if it was ever pushed."""
+    settings = app.extensions["annotator.settings"]
+    with app.app_context(), transaction() as session:
+        project = configured_project(session, settings)
+        if project is not None:
+            report = gather_sync(session, settings, app.extensions["annotator.rules"], project)
+            log.info("background sync: %s", report.summary())
+
+
+def start_background_sync(app: Flask, interval: float) -> threading.Event:
+    """Start the loop; set the returned event to stop it."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while True:
+            try:
+                sync_once(app)
+            except AnnotatorError as error:
+                log.warning("background sync failed, will retry in %.0f s: %s", interval, error)
+            except Exception:  # a bug must not end the loop: the next round may succeed
+                log.exception("background sync crashed, will retry in %.0f s", interval)
+            if stop.wait(interval):
+                return
+
+    threading.Thread(target=loop, name="annotator-sync", daemon=True).start()
+    return stop

@@ -1,0 +1,431 @@
+"""Reading verdicts: plain data for the API, the CLI and the reports.
+
+Claim verdicts come from a fresh verdict set (:func:`~.sets.verdict_set`);
+mention verdicts, a claim's timeline and the judgments behind a verdict are
+computed when asked, from that claim's judgments.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from ...errors import NotFound
+from ...models import (
+    Adjudication,
+    Annotator,
+    Article,
+    ArticleRevision,
+    ClaimVerdict,
+    Judgment,
+    JudgmentState,
+    Mention,
+    MentionStatus,
+    VerdictSet,
+    VerdictStatus,
+)
+from ...rules.verdicts import VerdictRules
+from ...verdicts import LabelSet, Method, claim_timeline
+from .adjudication import adjudication_dict
+from .compute import counts_of, mention_frame, overlay
+from .sets import scoring_model, verdict_set
+from .table import MAX_CLAIMS_IN_QUERY, StoreTable, clean, load_table, require_claim, standing_adjudications
+
+__all__ = [
+    "claim_page",
+    "claim_verdict_rows",
+    "status_counts",
+    "set_summary",
+    "claim_verdict_dict",
+    "claim_detail",
+    "mention_detail",
+    "judgment_rows",
+    "mention_rows_all",
+    "pending_mentions",
+    "article_facts",
+    "timelines",
+    "mention_rows",
+]
+
+
+def claim_verdict_rows(
+    target: VerdictSet, *, status: str | None = None, claim_id: str | None = None
+) -> sa.Select:
+    """The query for a set's claim rows (by claim id), with claim and adjudication.
+
+    Joined, not select-in loads: one statement for any number of claims."""
+    query = (
+        sa.select(ClaimVerdict)
+        .where(ClaimVerdict.set_id == target.id)
+        .order_by(ClaimVerdict.claim_id)
+        .options(
+            joinedload(ClaimVerdict.claim),
+            joinedload(ClaimVerdict.adjudication).joinedload(Adjudication.basis),
+        )
+    )
+    if status is not None:
+        query = query.where(ClaimVerdict.status == VerdictStatus(status))
+    if claim_id is not None:
+        query = query.where(ClaimVerdict.claim_id == claim_id)
+    return query
+
+
+def status_counts(session: Session, target: VerdictSet) -> dict[str, int]:
+    """How many of the set's claims have each status."""
+    counts = {status.value: 0 for status in VerdictStatus}
+    query = (
+        sa.select(ClaimVerdict.status, sa.func.count())
+        .where(ClaimVerdict.set_id == target.id)
+        .group_by(ClaimVerdict.status)
+    )
+    for status, count in session.execute(query):
+        counts[status.value] = count
+    return counts
+
+
+def set_summary(session: Session, target: VerdictSet) -> dict[str, Any]:
+    """What a verdict set holds and when it was computed (and fitted)."""
+    return {
+        "method": target.method,
+        "include_simulated": target.include_simulated,
+        "claims": session.scalar(
+            sa.select(sa.func.count()).select_from(ClaimVerdict).where(ClaimVerdict.set_id == target.id)
+        ),
+        "statuses": status_counts(session, target),
+        "computed_at": target.computed_at,
+        "fitted_at": target.fitted_at,
+        "model_judgments": target.model_judgments,
+    }
+
+
+def frame_verdict(row: pd.Series, labels: LabelSet) -> dict[str, Any]:
+    """The verdict, its standing and its counts from one row of a verdict frame."""
+    return {
+        "verdict": row["verdict"],
+        "status": row["status"],
+        "reason": row["reason"],
+        "support": clean(row["support"]),
+        "tie": bool(row["tie"]),
+        "counts": counts_of(dict(row), labels),
+        "n_judgments": int(row["n_judgments"]),
+        "n_annotators": int(row["n_annotators"]),
+    }
+
+
+def claim_verdict_dict(row: ClaimVerdict, target: VerdictSet, labels: LabelSet) -> dict[str, Any]:
+    """A stored claim verdict as plain data (API and CLI)."""
+    return {
+        "claim_id": row.claim_id,
+        "claim_text": row.claim.text if row.claim is not None else None,
+        "method": target.method,
+        "include_simulated": target.include_simulated,
+        "verdict": row.verdict.value if row.verdict else None,
+        "status": row.status.value,
+        "reason": row.reason,
+        "computed_verdict": row.computed_verdict.value if row.computed_verdict else None,
+        "support": row.support,
+        "tie": row.tie,
+        "counts": counts_of(row, labels),
+        "n_judgments": row.n_judgments,
+        "n_annotators": row.n_annotators,
+        "n_articles": row.n_articles,
+        "adjudication": adjudication_dict(row.adjudication) if row.adjudication else None,
+        "computed_at": row.computed_at,
+    }
+
+
+def mention_rows(
+    session: Session, table: StoreTable, frame: pd.DataFrame, rules: VerdictRules, method: str
+) -> list[dict[str, Any]]:
+    """Mention verdicts as plain data, in publication order (undated last)."""
+    if frame.empty:
+        return []
+    adjudications: dict[int, Adjudication] = {}
+    claims = sorted(set(frame["claim"]))
+    for adjudication in standing_adjudications(session, claims):
+        if adjudication.mention_id is not None:
+            unit = table.unit_of(adjudication.mention_id)
+            if unit is not None and (unit not in adjudications or adjudications[unit].id < adjudication.id):
+                adjudications[unit] = adjudication
+    frame = overlay(frame, adjudications)
+    articles = article_facts(session, None if len(claims) > MAX_CLAIMS_IN_QUERY else claims)
+    by_id = {a.id: a for a in adjudications.values()}
+    rows = []
+    units = table.units
+    for unit, row in frame.iterrows():
+        article = articles.get(int(row["article"]))
+        revision_number = int(units.at[unit, "revision"])
+        revision = article["revisions"].get(revision_number) if article else None
+        rows.append(
+            {
+                "mention_id": int(unit),
+                "merged_mention_ids": table.merged(unit),
+                "claim_id": row["claim"],
+                "article_id": int(row["article"]),
+                "article": article["external_id"] if article else None,
+                "revision": revision_number,
+                "outlet": revision["outlet"] if revision else None,
+                "title": revision["title"] if revision else None,
+                "published_on": clean(row["date"]),
+                "published_year_inferred": bool(units.at[unit, "inferred"]) if clean(row["date"]) else False,
+                "method": method,
+                **frame_verdict(row, rules.labels),
+                "computed_verdict": row["computed_verdict"],
+                "adjudication": (
+                    adjudication_dict(by_id[row["adjudication_id"]])
+                    if row["adjudication_id"] is not None
+                    else None
+                ),
+            }
+        )
+    rows.sort(key=lambda r: (r["published_on"] is None, r["published_on"] or "", r["article_id"]))
+    return rows
+
+
+def article_facts(session: Session, claim_ids: list[str] | None) -> dict[int, dict[str, Any]]:
+    """Per article with an accepted mention of these claims (None: any): its external id,
+    each revision's outlet and title by number, and the current revision's URL.
+
+    One narrow query: selecting whole revisions would read every article body."""
+    with_mentions = sa.select(ArticleRevision.article_id).join(Mention, Mention.revision_id == ArticleRevision.id)
+    with_mentions = with_mentions.where(Mention.status == MentionStatus.ACCEPTED)
+    if claim_ids is not None:
+        with_mentions = with_mentions.where(Mention.claim_id.in_(claim_ids))
+    query = (
+        sa.select(
+            Article.id, Article.external_id, ArticleRevision.number, ArticleRevision.outlet,
+            ArticleRevision.title, ArticleRevision.url,
+        )
+        .join(ArticleRevision, ArticleRevision.article_id == Article.id)
+        .where(Article.id.in_(with_mentions))
+        .order_by(Article.id, ArticleRevision.number)
+    )
+    facts: dict[int, dict[str, Any]] = {}
+    for article_id, external_id, number, outlet, title, url in session.execute(query):
+        entry = facts.setdefault(article_id, {"external_id": external_id, "revisions": {}})
+        entry["revisions"][number] = {"outlet": outlet, "title": title}
+        entry["url"] = url  # ordered by number: the last one seen is the current revision
+    return facts
+
+
+def timelines(table: StoreTable, rules: VerdictRules) -> dict[str, list[dict[str, Any]]]:
+    """Per claim, its majority verdict as of each publication date of its judged mentions."""
+    links = table.mentions.frame
+    dated = links.loc[links.index.isin(table.judgments.units) & links["date"].notna()]
+    if table.judgments.n_judgments == 0 or dated.empty:
+        return {}
+    published = dated.groupby(["claim", "date"]).groups
+    out: dict[str, list[dict[str, Any]]] = {}
+    for (claim, date), row in claim_timeline(table.judgments, table.mentions, rules.status).iterrows():
+        out.setdefault(claim, []).append(
+            {
+                "date": clean(date),
+                "mention_ids": sorted(int(u) for u in published.get((claim, date), [])),
+                "method": Method.MAJORITY.value,
+                **frame_verdict(row, rules.labels),
+                "n_articles": int(row["n_articles"]),
+            }
+        )
+    return out
+
+
+def claim_detail(
+    session: Session,
+    rules: VerdictRules,
+    claim_id: str,
+    method: str | None = None,
+    include_simulated: bool = False,
+) -> dict[str, Any]:
+    """A claim's verdict, its mentions' verdicts by publication date, and its timeline."""
+    require_claim(session, claim_id)
+    target = verdict_set(session, rules, method, include_simulated)
+    row = session.scalars(claim_verdict_rows(target, claim_id=claim_id)).one_or_none()
+    if row is None:  # the claim was added after the set's signature was taken in this transaction
+        target = verdict_set(session, rules, method, include_simulated, refit=True)
+        row = session.scalars(claim_verdict_rows(target, claim_id=claim_id)).one()
+    table = load_table(session, rules, include_simulated=include_simulated, claim_ids=[claim_id])
+    model = scoring_model(session, rules, target, table)
+    frame = mention_frame(table, rules, target.method, model)
+    return claim_verdict_dict(row, target, rules.labels) | {
+        "rules": rules.as_dict() | {"method": target.method},
+        "dropped": table.dropped,
+        "mentions": mention_rows(session, table, frame, rules, target.method),
+        "timeline": timelines(table, rules).get(claim_id, []),
+    }
+
+
+def mention_detail(
+    session: Session,
+    rules: VerdictRules,
+    mention_id: int,
+    method: str | None = None,
+    include_simulated: bool = False,
+) -> dict[str, Any]:
+    """One mention's verdict, with the judgments behind it."""
+    mention = session.get(Mention, mention_id)
+    if mention is None:
+        raise NotFound(f"no mention with id {mention_id}", {"mention_id": ["unknown mention"]})
+    if mention.claim_id is None or mention.status is not MentionStatus.ACCEPTED:
+        raise NotFound(
+            f"mention {mention_id} has no verdict: it is {mention.status.value}"
+            + ("" if mention.claim_id else " and names no claim"),
+            {"mention_id": ["only accepted mentions of a claim are judged"]},
+        )
+    target = verdict_set(session, rules, method, include_simulated)
+    table = load_table(session, rules, include_simulated=include_simulated, claim_ids=[mention.claim_id])
+    model = scoring_model(session, rules, target, table)
+    frame = mention_frame(table, rules, target.method, model)
+    unit = table.unit_of(mention_id)
+    if unit is None:  # pragma: no cover - an accepted mention of a claim is always a unit
+        raise NotFound(f"mention {mention_id} has no verdict", {"mention_id": ["not a counted mention"]})
+    rows = mention_rows(session, table, frame.loc[[unit]], rules, target.method)
+    result = rows[0]
+    result["requested_mention_id"] = mention_id
+    result["judgments"] = judgment_rows(session, rules, result["merged_mention_ids"], include_simulated)
+    return result
+
+
+def judgment_rows(
+    session: Session,
+    rules: VerdictRules,
+    mention_ids: list[int] | None,
+    include_simulated: bool,
+    *,
+    unit_of: Callable[[int], int | None] | None = None,
+) -> list[dict[str, Any]]:
+    """Every judgment of these mentions (None: of every mention of a claim), each saying
+    whether it counts and if not, why; by judgment id.
+
+    ``unit_of`` names the unit of each mention (default: they are all one unit): an
+    annotator counts once per unit, with the judgment of the newest revision."""
+    query = (
+        sa.select(
+            Judgment.id, Judgment.mention_id, Annotator.id, Annotator.email, Judgment.verdict, Judgment.state,
+            Judgment.simulated, Annotator.simulated, Judgment.confidence, Judgment.note, Judgment.evidence,
+            Judgment.updated_at, ArticleRevision.number,
+        )
+        .join(Annotator, Annotator.id == Judgment.annotator_id)
+        .join(Mention, Mention.id == Judgment.mention_id)
+        .join(ArticleRevision, ArticleRevision.id == Mention.revision_id)
+        .order_by(Judgment.id)
+    )
+    if mention_ids is None:
+        query = query.where(Mention.claim_id.is_not(None))
+    else:
+        query = query.where(Judgment.mention_id.in_(mention_ids))
+    judged = session.execute(query).all()
+    labels = rules.labels.labels
+    why_not: dict[int, str] = {}
+    best: dict[tuple[int | None, int], tuple[tuple[int, int], int]] = {}
+    for jid, mention_id, annotator_id, _email, verdict, state, own_sim, ann_sim, *_rest, revision in judged:
+        if state is not JudgmentState.ACTIVE:
+            why_not[jid] = state.value
+        elif verdict is None:
+            why_not[jid] = "no verdict"
+        elif verdict.value not in labels:
+            why_not[jid] = "verdict not among the configured labels"
+        elif (own_sim or ann_sim) and not include_simulated:
+            why_not[jid] = "simulated"
+        else:
+            who = (unit_of(mention_id) if unit_of else None, annotator_id)
+            previous = best.get(who)
+            if previous is None or (revision, jid) > previous[0]:
+                if previous is not None:
+                    why_not[previous[1]] = f"superseded by judgment {jid}"
+                best[who] = ((revision, jid), jid)
+            else:
+                why_not[jid] = f"superseded by judgment {previous[1]}"
+    return [
+        {
+            "id": jid,
+            "mention_id": mention_id,
+            "annotator_id": annotator_id,
+            "annotator": email,
+            "verdict": verdict.value if verdict else None,
+            "state": state.value,
+            "simulated": bool(own_sim or ann_sim),
+            "confidence": confidence,
+            "note": note,
+            "evidence": evidence,
+            "counted": jid not in why_not,
+            "not_counted_because": why_not.get(jid),
+            "updated_at": updated_at,
+        }
+        for (jid, mention_id, annotator_id, email, verdict, state, own_sim, ann_sim, confidence, note, evidence,
+             updated_at, _revision) in judged
+    ]
+
+
+def mention_rows_all(
+    session: Session,
+    rules: VerdictRules,
+    method: str | None = None,
+    include_simulated: bool = False,
+    claim_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every mention's verdict (computed now, over the store or one claim), by claim
+    and publication date."""
+    if claim_id is not None:
+        require_claim(session, claim_id)
+    target = verdict_set(session, rules, method, include_simulated)
+    table = load_table(
+        session,
+        rules,
+        include_simulated=include_simulated,
+        claim_ids=None if claim_id is None else [claim_id],
+    )
+    model = scoring_model(session, rules, target, table)
+    rows = mention_rows(
+        session, table, mention_frame(table, rules, target.method, model), rules, target.method
+    )
+    return sorted(rows, key=lambda r: r["claim_id"])  # stable: dates stay in order within a claim
+
+
+def pending_mentions(
+    session: Session,
+    rules: VerdictRules,
+    method: str | None = None,
+    include_simulated: bool = False,
+    claim_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Mentions whose verdict needs adjudication (see :func:`mention_rows_all`)."""
+    rows = mention_rows_all(session, rules, method, include_simulated, claim_id)
+    return [r for r in rows if r["status"] == VerdictStatus.NEEDS_ADJUDICATION.value]
+
+
+def claim_page(
+    session: Session,
+    rules: VerdictRules,
+    *,
+    method: str | None = None,
+    include_simulated: bool = False,
+    status: str | None = None,
+    claim_id: str | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+) -> dict[str, Any]:
+    """A page of claim verdicts (all of them: ``per_page=None``), by claim id, with the
+    set's status counts: what the API's lists, the CLI and the reports show."""
+    target = verdict_set(session, rules, method, include_simulated)
+    query = claim_verdict_rows(target, status=status, claim_id=claim_id)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    if per_page is not None:
+        query = query.limit(per_page).offset((page - 1) * per_page)
+    items = [claim_verdict_dict(row, target, rules.labels) for row in session.scalars(query)]
+    size = per_page or max(total, 1)
+    return {
+        "items": items,
+        "page": page,
+        "per_page": size,
+        "total": total,
+        "pages": max(1, math.ceil(total / size)),
+        "method": target.method,
+        "include_simulated": target.include_simulated,
+        "statuses": status_counts(session, target),
+        "computed_at": target.computed_at,
+    }
