@@ -11,7 +11,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from ..db import transaction
 from ..errors import NotFound
-from ..reports.build import FORMATS, render, write_reports
+from ..reports.build import FORMATS, json_chunks, render, write_reports
 from ..reports.service import project_report
 from ..reports.writer import report_name, safe_name
 
@@ -84,12 +84,16 @@ class Download(MethodView):
             raise NotFound(f"no report {kind!r}", {"kind": [f"choose from {', '.join(DOWNLOADS)}"]})
         fmt, index = DOWNLOADS[kind]
         data = _report(args)
-        file = render(data, fmt)[index]
-        name = report_name(data["project"]["key"], dt.datetime.fromisoformat(data["generated_at"]), file.suffix)
+        moment = dt.datetime.fromisoformat(data["generated_at"])
+        if fmt == "json":  # the largest: streamed as it is encoded
+            content, suffix, media_type = json_chunks(data), ".json", "application/json"
+        else:
+            file = render(data, fmt)[index]
+            content, suffix, media_type = file.content, file.suffix, file.media_type
         return Response(
-            file.content,
-            mimetype=file.media_type,
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            content,
+            mimetype=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{report_name(data["project"]["key"], moment, suffix)}"'},
         )
 
 

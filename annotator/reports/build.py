@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import InputError
@@ -15,7 +15,7 @@ from .html import render_html
 from .tabular import claims_csv, mentions_csv
 from .writer import report_name, write_atomically
 
-__all__ = ["FORMATS", "RenderedFile", "render", "write_reports"]
+__all__ = ["FORMATS", "RenderedFile", "render", "json_chunks", "write_reports"]
 
 FORMATS = ("csv", "json", "claimreview", "fever", "html")
 
@@ -54,6 +54,20 @@ def render(data: dict, fmt: str) -> list[RenderedFile]:
     raise InputError(
         f"unknown report format {fmt!r}", {"format": [f"choose from {', '.join(FORMATS)}"]}
     )
+
+
+def json_chunks(data: dict, size: int = 1 << 16) -> Iterator[str]:
+    """The JSON report in pieces of about ``size`` characters, to stream: a desk's
+    report is tens of megabytes, which need not sit in memory twice as one string."""
+    pending: list[str] = []
+    length = 0
+    for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(data):
+        pending.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(pending)
+            pending, length = [], 0
+    yield "".join(pending) + "\n"
 
 
 def write_reports(

@@ -98,6 +98,18 @@ def test_download_renders_without_writing(app, client, story):
     assert not exports.exists() or list(exports.iterdir()) == []
 
 
+def test_the_json_download_is_streamed_and_equals_the_written_file(app, client, story):
+    response = client.get("/api/reports/download/json")
+    assert response.status_code == 200 and response.is_streamed and response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"].endswith('.json"')
+    streamed = json.loads(response.get_data(as_text=True))
+    names = files_of(write(client, formats=["json"]))
+    written = json.loads(read(app, names["json"]))
+    assert {k: v for k, v in streamed.items() if k != "generated_at"} == {
+        k: v for k, v in written.items() if k != "generated_at"
+    }
+
+
 @pytest.mark.parametrize(
     ("request_", "status", "field"),
     [
