@@ -8,12 +8,12 @@ with curl sees at once.
 
 from __future__ import annotations
 
-import math
-
 import sqlalchemy as sa
 from flask import current_app
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy.orm import Session
+
+from ..paging import page_envelope
 
 __all__ = ["PageArgs", "page_schema", "paginate"]
 
@@ -60,10 +60,4 @@ def paginate(session: Session, query: sa.Select, args: dict) -> dict:
     page = args.get("page", 1)
     total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return {
-        "items": items,
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-        "pages": max(1, math.ceil(total / per_page)),
-    }
+    return page_envelope(items, total, page, per_page)

@@ -20,11 +20,10 @@ from .. import __version__
 from ..models import Annotator, ArticleRevision, Claim, Judgment, JudgmentState, Mention, MentionStatus, VerdictStatus, utcnow
 from ..rules.reports import ReportConfig
 from ..rules.verdicts import VerdictRules
-from ..services.verdicts import claim_page, judgment_rows, load_table, mention_frame, verdict_set
+from ..services.verdicts import claim_page, judgment_rows, verdict_set
 from ..services.verdicts.agreement import claims_agreement, full_agreement
-from ..services.verdicts.sets import scoring_model
 from ..services.verdicts.table import MAX_CLAIMS_IN_QUERY
-from ..services.verdicts.views import article_facts, mention_rows, timelines
+from ..services.verdicts.views import article_facts, mention_rows, scored_mentions, timelines
 
 __all__ = ["Scope", "report_data"]
 
@@ -140,9 +139,9 @@ def report_data(
         status=scope.status, claim_id=scope.claim_id, page=scope.page, per_page=scope.per_page,
     )
     only = None if scope.claim_id is None else [scope.claim_id]
-    table = load_table(session, rules, include_simulated=include_simulated, claim_ids=only)
+    table, frame = scored_mentions(session, rules, target, include_simulated, only)
     shown = [v["claim_id"] for v in listing["items"]]
-    per_claim = _mentions(session, rules, target, table, include_simulated, only or shown, scope.evidence)
+    per_claim = _mentions(session, rules, table, frame, target.method, include_simulated, only or shown, scope.evidence)
     lines = timelines(table, rules)
     figures = {row["claim_id"]: row for row in claims_agreement(table)}
     claims_by_id = {claim.id: claim for claim in session.scalars(sa.select(Claim))}
@@ -168,10 +167,9 @@ def report_data(
     return data
 
 
-def _mentions(session, rules, target, table, include_simulated, shown, evidence) -> dict[str, list[dict]]:
+def _mentions(session, rules, table, frame, method, include_simulated, shown, evidence) -> dict[str, list[dict]]:
     """Per claim shown, its mentions; with ``evidence``, their quoted spans and the
     judgments that count (else empty: the live overview charts the mentions only)."""
-    frame = mention_frame(table, rules, target.method, scoring_model(session, rules, target, table))
     whole = len(shown) == len(table.claims)
     if not whole:
         frame = frame[frame["claim"].isin(shown)]
@@ -183,7 +181,7 @@ def _mentions(session, rules, target, table, include_simulated, shown, evidence)
         judged = _counted_judgments(session, rules, table, include_simulated, mention_ids)
     urls = {article_id: facts.get("url") for article_id, facts in article_facts(session, only).items()}
     per_claim: dict[str, list[dict]] = defaultdict(list)
-    for row in mention_rows(session, table, frame, rules, target.method):
+    for row in mention_rows(session, table, frame, rules, method):
         per_claim[row["claim_id"]].append(_mention_entry(row, quoted, judged, urls))
     return per_claim
 

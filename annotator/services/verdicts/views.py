@@ -7,7 +7,6 @@ computed when asked, from that claim's judgments.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from ...errors import NotFound
+from ...paging import page_envelope
 from ...models import (
     Adjudication,
     Annotator,
@@ -50,6 +50,7 @@ __all__ = [
     "article_facts",
     "timelines",
     "mention_rows",
+    "scored_mentions",
 ]
 
 
@@ -234,6 +235,19 @@ def timelines(table: StoreTable, rules: VerdictRules) -> dict[str, list[dict[str
     return out
 
 
+def scored_mentions(
+    session: Session,
+    rules: VerdictRules,
+    target: VerdictSet,
+    include_simulated: bool,
+    claim_ids: list[str] | None = None,
+) -> tuple[StoreTable, pd.DataFrame]:
+    """The judgment table of these claims (None: every claim) and its mention verdicts
+    under ``target``'s method (Dawid–Skene scored with the set's model)."""
+    table = load_table(session, rules, include_simulated=include_simulated, claim_ids=claim_ids)
+    return table, mention_frame(table, rules, target.method, scoring_model(session, rules, target, table))
+
+
 def claim_detail(
     session: Session,
     rules: VerdictRules,
@@ -248,9 +262,7 @@ def claim_detail(
     if row is None:  # the claim was added after the set's signature was taken in this transaction
         target = verdict_set(session, rules, method, include_simulated, refit=True)
         row = session.scalars(claim_verdict_rows(target, claim_id=claim_id)).one()
-    table = load_table(session, rules, include_simulated=include_simulated, claim_ids=[claim_id])
-    model = scoring_model(session, rules, target, table)
-    frame = mention_frame(table, rules, target.method, model)
+    table, frame = scored_mentions(session, rules, target, include_simulated, [claim_id])
     return claim_verdict_dict(row, target, rules.labels) | {
         "rules": rules.as_dict() | {"method": target.method},
         "dropped": table.dropped,
@@ -277,9 +289,7 @@ def mention_detail(
             {"mention_id": ["only accepted mentions of a claim are judged"]},
         )
     target = verdict_set(session, rules, method, include_simulated)
-    table = load_table(session, rules, include_simulated=include_simulated, claim_ids=[mention.claim_id])
-    model = scoring_model(session, rules, target, table)
-    frame = mention_frame(table, rules, target.method, model)
+    table, frame = scored_mentions(session, rules, target, include_simulated, [mention.claim_id])
     unit = table.unit_of(mention_id)
     if unit is None:  # pragma: no cover - an accepted mention of a claim is always a unit
         raise NotFound(f"mention {mention_id} has no verdict", {"mention_id": ["not a counted mention"]})
@@ -373,16 +383,8 @@ def mention_rows_all(
     if claim_id is not None:
         require_claim(session, claim_id)
     target = verdict_set(session, rules, method, include_simulated)
-    table = load_table(
-        session,
-        rules,
-        include_simulated=include_simulated,
-        claim_ids=None if claim_id is None else [claim_id],
-    )
-    model = scoring_model(session, rules, target, table)
-    rows = mention_rows(
-        session, table, mention_frame(table, rules, target.method, model), rules, target.method
-    )
+    table, frame = scored_mentions(session, rules, target, include_simulated, None if claim_id is None else [claim_id])
+    rows = mention_rows(session, table, frame, rules, target.method)
     return sorted(rows, key=lambda r: r["claim_id"])  # stable: dates stay in order within a claim
 
 
@@ -417,13 +419,7 @@ def claim_page(
     if per_page is not None:
         query = query.limit(per_page).offset((page - 1) * per_page)
     items = [claim_verdict_dict(row, target, rules.labels) for row in session.scalars(query)]
-    size = per_page or max(total, 1)
-    return {
-        "items": items,
-        "page": page,
-        "per_page": size,
-        "total": total,
-        "pages": max(1, math.ceil(total / size)),
+    return page_envelope(items, total, page, per_page or max(total, 1)) | {
         "method": target.method,
         "include_simulated": target.include_simulated,
         "statuses": status_counts(session, target),
