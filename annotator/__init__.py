@@ -18,11 +18,15 @@ __all__ = ["create_app", "__version__"]
 __version__ = "0.1.0"
 
 
-def create_app(settings_overrides: dict[str, Any] | None = None) -> Flask:
-    """Build the service; ``settings_overrides`` win over file and environment (tests)."""
+def create_app(settings_overrides: dict[str, Any] | None = None, *, api: bool = True) -> Flask:
+    """Build the service; ``settings_overrides`` win over file and environment (tests).
+
+    ``api=False`` leaves out the HTTP API (flask-smorest and every blueprint), for
+    commands that only use the store and the rules.
+    """
     from flask import Flask
 
-    from . import api, db
+    from . import db
     from .config import load_settings
     from .rules import load_rules
 
@@ -36,5 +40,8 @@ def create_app(settings_overrides: dict[str, Any] | None = None) -> Flask:
     # Rule files are read at start-up, so a broken config/ fails here, not mid-request.
     app.extensions["annotator.rules"] = load_rules(settings)
     db.init_app(app, settings)
-    api.init_app(app)
+    if api:
+        from . import api as http_api
+
+        http_api.init_app(app)
     return app

@@ -14,6 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .vocabulary import JudgmentState, MentionOrigin, MentionStatus, Verdict, VerdictStatus
+
 __all__ = [
     "Base",
     "Article",
@@ -70,32 +72,6 @@ def _enum(cls: type[enum.Enum], name: str) -> sa.Enum:
         length=16,
         values_callable=lambda members: [m.value for m in members],
     )
-
-
-class Verdict(str, enum.Enum):
-    CONFIRMED = "confirmed"
-    DISPUTED = "disputed"
-    DENIED = "denied"
-
-
-class MentionOrigin(str, enum.Enum):
-    CATALOGUE = "catalogue"
-    SUGGESTED = "suggested"
-    ANNOTATOR = "annotator"
-
-
-class MentionStatus(str, enum.Enum):
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    PENDING = "pending"
-
-
-class JudgmentState(str, enum.Enum):
-    ACTIVE = "active"
-    SKIPPED = "skipped"
-    DELETED = "deleted"
-    #: kept for the record but never counted: names an unknown claim or verdict.
-    REJECTED = "rejected"
 
 
 class Article(Base):
@@ -346,12 +322,6 @@ class LabelStudioTask(Base):
 
     project: Mapped[LabelStudioProject] = relationship(back_populates="tasks")
     revision: Mapped[ArticleRevision] = relationship()
-
-
-class VerdictStatus(str, enum.Enum):
-    SETTLED = "settled"
-    NEEDS_ADJUDICATION = "needs adjudication"
-    ADJUDICATED = "adjudicated"
 
 
 class VerdictSet(Base):

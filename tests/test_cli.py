@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import sqlite3
+import uuid
 from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from annotator.cli import main
+from annotator.cli.store import schema_heads
+from annotator.db import head_revision, make_engine, upgrade
+from annotator.models import ArticleRevision, LabelStudioProject, LabelStudioTask
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
 
 
 def test_run_without_serving_does_the_whole_job(cli):
@@ -87,3 +100,127 @@ def test_openapi_and_db_commands(cli, tmp_path):
 
     current = cli("db", "current")
     assert current.exit_code == 0 and f"schema {head_revision()} (newest {head_revision()})" in current.output
+
+
+# -- annotator status ----------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def bare_store(request, tmp_path):
+    """The URL of an empty database, with no schema: a file on SQLite, a database of its
+    own on PostgreSQL (dropped afterwards)."""
+    if request.param == "sqlite":
+        path = tmp_path / "bare.db"
+        sqlite3.connect(path).close()
+        yield f"sqlite:///{path}"
+        return
+    name = f"annotator_bare_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(request.getfixturevalue("postgresql_url"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield admin.url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _status(*args: str, database_url: str):
+    return CliRunner().invoke(main, ["status", *args], env={"ANNOTATOR_DATABASE_URL": database_url})
+
+
+def test_status_of_an_empty_store(cli):
+    result = cli("status")
+    assert result.exit_code == 0, result.output
+    assert f"(schema {head_revision()}, the newest)" in result.output
+    assert "articles: 0 (0 revisions)" in result.output
+    assert "claims (configured): not pushed yet" in result.output
+    assert "verdict sets:\n  none yet" in result.output
+    data = json.loads(cli("status", "--json").output)
+    store = data["store"]
+    assert (store["created"], store["up_to_date"]) == (True, True)
+    assert store["revision"] == store["head"] == head_revision()
+    assert data["mentions"] == {"accepted": 0, "rejected": 0, "pending": 0}
+    assert data["judgments"] == {"active": 0, "skipped": 0, "deleted": 0, "rejected": 0}
+    assert data["labelstudio"] == {"configured_project": "claims", "projects": []}
+    assert data["verdict_sets"] == []
+
+
+def test_status_counts_what_the_store_holds(cli, story, store):
+    revision = store.session.scalars(sa.select(ArticleRevision).order_by(ArticleRevision.id)).first()
+    synced = dt.datetime(2024, 6, 20, 10, 30, tzinfo=dt.timezone.utc)
+    pushed = LabelStudioProject(
+        project_key="claims", ls_project_id=7, base_url="http://127.0.0.1:8080", title="Claims",
+        config_hash="h", last_synced_at=synced, synced_until=synced,
+    )
+    store.session.add_all([
+        pushed,
+        LabelStudioProject(project_key="old", ls_project_id=3, base_url="http://ls.example", title="Old", config_hash="h"),
+    ])
+    store.session.flush()
+    store.session.add(LabelStudioTask(project_id=pushed.id, revision_id=revision.id, ls_task_id=70, payload_hash="p"))
+    store.commit()
+    verdicts = json.loads(cli("verdicts", "--json").output)  # builds the majority set
+
+    result = cli("status")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "articles: 4 (4 revisions)" in lines and "claims: 4" in lines
+    assert "mentions: 6 accepted, 0 rejected, 0 pending" in lines
+    assert "annotators: 4 (1 simulated)" in lines
+    assert "judgments: 22 active, 0 skipped, 0 deleted, 0 rejected" in lines
+    assert (
+        "  claims (configured): project 7 at http://127.0.0.1:8080, 1 task(s), last synced 2024-06-20 10:30:00 UTC"
+        in lines
+    )
+    assert "  old: project 3 at http://ls.example, 0 task(s), last synced never" in lines
+    assert any(
+        line.startswith("  majority, people only: 4 claims (1 settled, 3 needs adjudication, 0 adjudicated), computed")
+        for line in lines
+    )
+
+    data = json.loads(cli("status", "--json").output)
+    assert (data["articles"], data["revisions"], data["claims"], data["adjudications"]) == (4, 4, 4, 0)
+    assert data["annotators"] == {"total": 4, "simulated": 1}
+    claims_project = data["labelstudio"]["projects"][0]
+    assert claims_project | {"configured": True, "tasks": 1} == claims_project
+    assert claims_project["last_synced_at"] == "2024-06-20T10:30:00+00:00"
+    [verdict_set] = data["verdict_sets"]
+    assert (verdict_set["method"], verdict_set["include_simulated"], verdict_set["claims"]) == ("majority", False, 4)
+    assert verdict_set["statuses"] == verdicts["statuses"]
+    assert verdict_set["computed_at"].endswith("+00:00") and verdict_set["fitted_at"] is None
+
+
+def test_status_of_a_store_not_created_yet_exits_4_and_creates_nothing(tmp_path, bare_store):
+    missing = tmp_path / "not" / "there.db"
+    for url in (f"sqlite:///{missing}", bare_store):
+        result = _status(database_url=url)
+        assert result.exit_code == 4, result.output
+        assert result.output.endswith("not created yet (`annotator db upgrade` creates it)\n")
+        data = json.loads(_status("--json", database_url=url).output)
+        assert data == {"store": data["store"]} and data["store"]["created"] is False
+    assert not missing.parent.exists()
+    engine = sa.create_engine(bare_store)
+    assert sa.inspect(engine).get_table_names() == []
+    engine.dispose()
+
+
+def test_status_of_a_store_behind_exits_1_without_counts(bare_store):
+    engine = make_engine(bare_store)
+    upgrade(engine, "0002")
+    engine.dispose()
+    result = _status(database_url=bare_store)
+    assert result.exit_code == 1, result.output
+    assert f"schema 0002, newest {head_revision()} (`annotator db upgrade` migrates it" in result.output
+    data = json.loads(_status("--json", database_url=bare_store).output)
+    assert data["store"]["up_to_date"] is False and "articles" not in data
+
+
+def test_status_hides_the_password_of_a_store_it_cannot_reach():
+    result = _status(database_url="postgresql+psycopg://desk:s3cret@127.0.0.1:1/annotator")
+    assert result.exit_code == 1
+    assert "cannot read the store at postgresql+psycopg://desk:***@127.0.0.1:1/annotator" in result.output
+    assert "s3cret" not in result.output
+
+
+def test_status_reads_the_newest_revision_as_alembic_does():
+    assert schema_heads(REPO / "migrations" / "versions") == [head_revision()]

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "annotator"
 
 #: Lowest first.  A module may import its own layer's modules and any lower layer's.
 LAYERS = [
-    {"errors", "models", "config", "db", "paging", "verdicts", "ingest"},
+    {"errors", "vocabulary", "models", "config", "db", "paging", "verdicts", "ingest"},
     {"rules"},
     {"services"},
     {"labelstudio", "reports"},

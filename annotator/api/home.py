@@ -22,6 +22,7 @@ from ..models import VerdictStatus
 from ..reports.html import PageLinks, render_html
 from ..reports.service import Scope, project_report
 from ..services.verdicts import METHODS, require_claim, verdict_set
+from ..vocabulary import values
 
 __all__ = ["blp"]
 
@@ -36,7 +37,7 @@ DOWNLOADS = {
     "FEVER JSONL": "fever",
     "HTML file": "html",
 }
-STATUSES = tuple(s.value for s in VerdictStatus)
+STATUSES = values(VerdictStatus)
 
 
 class PopulationArgs(Schema):

@@ -18,10 +18,11 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from ..db import get_session, transaction
-from ..models import Verdict, VerdictStatus
+from ..models import VerdictStatus
 from ..rules.verdicts import VerdictRules
 from ..services import verdicts as service
 from ..services.verdicts import agreement as agreement_service
+from ..vocabulary import METHODS, STORE_VERDICTS, values
 from .pagination import PageArgs, paginate
 
 __all__ = ["blp", "rules"]
@@ -33,8 +34,7 @@ blp = Blueprint(
     description="Verdicts per claim and per mention, agreement between annotators, adjudication",
 )
 
-STATUSES = tuple(s.value for s in VerdictStatus)
-STORE_VERDICTS = tuple(v.value for v in Verdict)
+STATUSES = values(VerdictStatus)
 
 
 def rules() -> VerdictRules:
@@ -50,7 +50,7 @@ class ViewArgs(Schema):
         unknown = RAISE
 
     method = fields.String(
-        validate=validate.OneOf(service.METHODS),
+        validate=validate.OneOf(METHODS),
         metadata={"description": "majority or dawid-skene (default: config/verdicts.yaml)"},
     )
     include_simulated = fields.Boolean(
@@ -92,7 +92,7 @@ class RebuildSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    method = fields.String(validate=validate.OneOf(service.METHODS))
+    method = fields.String(validate=validate.OneOf(METHODS))
     include_simulated = fields.Boolean(load_default=False)
 
 

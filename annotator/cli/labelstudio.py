@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 import sqlalchemy as sa
-from flask import current_app
-from tqdm import tqdm
 
-from ..db import get_session, transaction
 from ..errors import NotFound
-from ..labelstudio.annotators import add_annotator
-from ..labelstudio.connection import connect, local_server
-from ..labelstudio.push import push as push_project
-from ..intake import configured_project, gather_sync
-from ..models import Annotator, LabelStudioProject
 from .base import echo_json, echo_table, main, with_app
+
+if TYPE_CHECKING:
+    from ..models import LabelStudioProject
 
 __all__ = ["start_labelstudio", "run_push", "run_sync"]
 
@@ -26,6 +23,10 @@ def labelstudio_group() -> None:
 
 def start_labelstudio():
     """Start the local server (idempotent) and print where it is and how to log in."""
+    from flask import current_app
+
+    from ..labelstudio.connection import local_server
+
     settings = current_app.extensions["annotator.settings"]
     server = local_server(settings)
     first = not (settings.label_studio_data_dir / "label_studio.sqlite3").exists()
@@ -49,6 +50,10 @@ def labelstudio_up() -> None:
 @with_app
 def labelstudio_down() -> None:
     """Stop the local Label Studio."""
+    from flask import current_app
+
+    from ..labelstudio.connection import local_server
+
     stopped = local_server(current_app.extensions["annotator.settings"]).down()
     click.echo("Label Studio stopped" if stopped else "Label Studio was not running")
 
@@ -58,6 +63,10 @@ def labelstudio_down() -> None:
 @with_app
 def labelstudio_status(as_json: bool) -> None:
     """Say whether the local Label Studio runs; exit 1 if it does not."""
+    from flask import current_app
+
+    from ..labelstudio.connection import local_server
+
     status = local_server(current_app.extensions["annotator.settings"]).status()
     if as_json:
         echo_json({"running": status.running, "url": status.url, "pid": status.pid, "version": status.version})
@@ -70,6 +79,13 @@ def labelstudio_status(as_json: bool) -> None:
 
 
 def run_push():
+    from flask import current_app
+    from tqdm import tqdm
+
+    from ..db import get_session
+    from ..labelstudio.connection import connect
+    from ..labelstudio.push import push as push_project
+
     settings = current_app.extensions["annotator.settings"]
     client = connect(settings)
     with tqdm(desc="push", unit="article", leave=False) as bar:
@@ -101,6 +117,11 @@ def push() -> None:
 
 
 def _project() -> LabelStudioProject:
+    from flask import current_app
+
+    from ..db import get_session
+    from ..intake import configured_project
+
     settings = current_app.extensions["annotator.settings"]
     project = configured_project(get_session(), settings)
     if project is None:
@@ -109,6 +130,11 @@ def _project() -> LabelStudioProject:
 
 
 def run_sync(full: bool = False):
+    from flask import current_app
+
+    from ..db import transaction
+    from ..intake import gather_sync
+
     settings = current_app.extensions["annotator.settings"]
     with transaction() as session:
         report = gather_sync(session, settings, current_app.extensions["annotator.rules"], _project(), full=full)
@@ -138,6 +164,11 @@ def annotators() -> None:
 @with_app
 def annotators_add(email: str, name: str | None, password: str | None) -> None:
     """Create a Label Studio user who can log in, and record them as an annotator."""
+    from flask import current_app
+
+    from ..db import transaction
+    from ..labelstudio.annotators import add_annotator
+
     settings = current_app.extensions["annotator.settings"]
     with transaction() as session:
         new = add_annotator(session, settings, email, name=name, password=password)
@@ -155,6 +186,9 @@ def annotators_add(email: str, name: str | None, password: str | None) -> None:
 @with_app
 def annotators_list(as_json: bool) -> None:
     """List annotators."""
+    from ..db import get_session
+    from ..models import Annotator
+
     rows = [
         {"id": a.id, "email": a.email, "name": a.name, "simulated": a.simulated, "ls_user_id": a.ls_user_id}
         for a in get_session().scalars(sa.select(Annotator).order_by(Annotator.id))

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 
-from ..db import transaction
-from ..reports.build import FORMATS, write_reports
-from ..reports.service import project_report
+from ..vocabulary import METHODS, REPORT_FORMATS
 from .base import main, with_app
 
 __all__ = ["write_project_reports"]
@@ -15,6 +12,12 @@ __all__ = ["write_project_reports"]
 
 def write_project_reports(formats: list[str], *, name=None, project=None, method=None, include_simulated=False):
     """Build the report once and write it in every format; print what was written."""
+    from flask import current_app
+
+    from ..db import transaction
+    from ..reports.build import write_reports
+    from ..reports.service import project_report
+
     settings = current_app.extensions["annotator.settings"]
     with transaction() as session:
         data = project_report(session, project_key=project, method=method, include_simulated=include_simulated)
@@ -38,14 +41,14 @@ def write_project_reports(formats: list[str], *, name=None, project=None, method
 @main.command()
 @click.option(
     "--format", "formats", default="all", show_default=True,
-    help=f"Comma-separated formats: {', '.join(FORMATS)}, or all.",
+    help=f"Comma-separated formats: {', '.join(REPORT_FORMATS)}, or all.",
 )
 @click.option("--name", help="File name stem (default: <project>-<UTC time>); letters, digits, . - _ only.")
 @click.option("--project", help="Project key (default: the configured one).")
-@click.option("--method", type=click.Choice(["majority", "dawid-skene"]), help="Verdict method (default: config).")
+@click.option("--method", type=click.Choice(METHODS), help="Verdict method (default: config).")
 @click.option("--include-simulated", is_flag=True, help="Count simulated annotators' judgments too.")
 @with_app
 def report(formats: str, name: str | None, project: str | None, method: str | None, include_simulated: bool) -> None:
     """Write the verdict reports (CSV, JSON, ClaimReview, FEVER JSONL, HTML) into exports/."""
-    chosen = list(FORMATS) if formats == "all" else [f.strip() for f in formats.split(",") if f.strip()]
+    chosen = list(REPORT_FORMATS) if formats == "all" else [f.strip() for f in formats.split(",") if f.strip()]
     write_project_reports(chosen, name=name, project=project, method=method, include_simulated=include_simulated)

@@ -7,25 +7,22 @@ import sys
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 
-from ..db import current_revision, get_session, upgrade
 from ..errors import exit_code
-from ..intake import start_background_sync
-from ..labelstudio.connection import connect
-from ..labelstudio.demo import post_simulated_judgments
-from ..models import Mention, MentionOrigin, MentionStatus
+from ..vocabulary import REPORT_FORMATS
 from .base import current_cli_app, main, with_app
-from ..reports.build import FORMATS
 from .labelstudio import run_push, run_sync, start_labelstudio
 from .reports import write_project_reports
 from .store import articles_list, ingest_paths, load_catalogue_file
 
+
 @main.command()
 @click.option("--output", "-o", type=click.File("w"), default="-", help="Where to write (default stdout).")
-@with_app
+@with_app(api=True)
 def openapi(output) -> None:
     """Write the OpenAPI document of the HTTP API."""
+    from flask import current_app
+
     output.write(json.dumps(current_app.extensions["annotator.api"].spec.to_dict(), indent=2))
     output.write("\n")
 
@@ -33,7 +30,9 @@ def openapi(output) -> None:
 def _serve(host: str, port: int) -> None:
     import waitress
 
-    app = current_cli_app()
+    from ..intake import start_background_sync
+
+    app = current_cli_app(api=True)
     settings = app.extensions["annotator.settings"]
     if settings.sync_interval > 0:
         start_background_sync(app, settings.sync_interval)
@@ -44,14 +43,21 @@ def _serve(host: str, port: int) -> None:
 @main.command()
 @click.option("--host", help="Address to listen on (default: the host setting).")
 @click.option("--port", type=int, help="Port to listen on (default: the port setting).")
-@with_app
+@with_app(api=True)
 def serve(host: str | None, port: int | None) -> None:
     """Start the HTTP service (waitress) with its background sync, and print where it listens."""
+    from flask import current_app
+
     settings = current_app.extensions["annotator.settings"]
     _serve(host or settings.host, port or settings.port)
 
 
 def _store_steps() -> None:
+    from flask import current_app
+
+    from ..db import current_revision, get_session, upgrade
+    from ..models import Mention, MentionOrigin, MentionStatus
+
     settings = current_app.extensions["annotator.settings"]
     engine = current_app.extensions["annotator.engine"]
     upgrade(engine)
@@ -91,9 +97,15 @@ def _store_steps() -> None:
 @click.option("--demo", is_flag=True,
               help="Also post judgments from three simulated annotators (marked as simulated everywhere).")
 @click.option("--serve/--no-serve", default=True, help="Start the service at the end (default) or stop.")
-@with_app
+@with_app(api=True)
 def run(with_labelstudio: bool, demo: bool, serve: bool) -> None:
     """The whole job on the embedded defaults: store, seeds, catalogue, Label Studio, reports, service."""
+    from flask import current_app
+
+    from ..db import get_session
+    from ..labelstudio.connection import connect
+    from ..labelstudio.demo import post_simulated_judgments
+
     settings = current_app.extensions["annotator.settings"]
     _store_steps()
     if with_labelstudio:
@@ -109,7 +121,7 @@ def run(with_labelstudio: bool, demo: bool, serve: bool) -> None:
         click.echo(f"annotators open the label stream: {report.label_stream_url}")
         click.echo("  add annotator accounts with `annotator annotators add EMAIL`")
         click.echo(f"judgments arrive by webhook at {settings.service_url}/api/webhooks/labelstudio")
-    write_project_reports(list(FORMATS), include_simulated=demo)
+    write_project_reports(list(REPORT_FORMATS), include_simulated=demo)
     page = f"{settings.service_url}/" + ("?include_simulated=true" if demo else "")
     click.echo(f"report page (live): {page}")
     if serve:

@@ -25,31 +25,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import numpy as np
-import pandas as pd
-from flask import current_app
 
-from ..db import get_session, transaction
 from ..errors import InputError
-from ..services import verdicts as service
-from ..services.verdicts import agreement as agreement_service
-from ..verdicts import (
-    COLUMNS,
-    DawidSkeneModel,
-    Judgments,
-    LabelSet,
-    StatusRule,
-    count_column,
-    dawid_skene,
-    judgments,
-    majority_vote,
-    project_agreement,
-)
-from ..rules.verdicts import VerdictRules
+from ..vocabulary import METHODS
 from .base import echo_json, echo_table, main, with_app
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..rules.verdicts import VerdictRules
+    from ..verdicts import Judgments, StatusRule
 
 __all__ = ["read_csv_judgments"]
 
@@ -65,6 +53,8 @@ FIGURE_NAMES = {
 
 
 def _rules() -> VerdictRules:
+    from flask import current_app
+
     return current_app.extensions["annotator.rules"].verdicts
 
 
@@ -75,6 +65,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dt.datetime):
         return value.isoformat()
+    from ..services import verdicts as service
+
     return service.clean(value)
 
 
@@ -175,6 +167,11 @@ def read_csv_judgments(
     path: Path, labels: str | None = None, *, ordered: bool = False, duplicates: str | None = None
 ) -> Judgments:
     """A CSV file of judgments under the CSV rules of this module's docstring."""
+    import numpy as np
+    import pandas as pd
+
+    from ..verdicts import COLUMNS, LabelSet, judgments
+
     try:
         data = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
@@ -211,6 +208,8 @@ def read_csv_judgments(
 
 
 def _status_rule(min_judgments: int | None, min_support: float | None) -> StatusRule:
+    from ..verdicts import StatusRule
+
     base = _rules().status
     return StatusRule(
         base.min_judgments if min_judgments is None else min_judgments,
@@ -219,6 +218,8 @@ def _status_rule(min_judgments: int | None, min_support: float | None) -> Status
 
 
 def _csv_verdicts(j: Judgments, method: str, rule: StatusRule) -> pd.DataFrame:
+    from ..verdicts import DawidSkeneModel, dawid_skene, majority_vote
+
     if method == "dawid-skene":
         model = DawidSkeneModel(_rules().dawid_skene.max_iterations, _rules().dawid_skene.tolerance)
         return dawid_skene(j, rule, model=model.fit(j) if j.n_judgments else None)
@@ -237,7 +238,7 @@ def _table_summary(j: Judgments) -> str:
 
 @main.command()
 @_options(common_csv)
-@click.option("--method", type=click.Choice(service.METHODS), help="Default: config/verdicts.yaml.")
+@click.option("--method", type=click.Choice(METHODS), help="Default: config/verdicts.yaml.")
 @click.option("--claim", "claim_id", help="Store: one claim, with its mentions by date and its timeline.")
 @click.option(
     "--mentions", "per_mention", is_flag=True, help="Store: every mention's verdict, not the claims'."
@@ -272,6 +273,9 @@ def verdicts(
     verdicts with fewer than k judgments or support below the threshold
     (config/verdicts.yaml).
     """
+    from ..db import transaction
+    from ..services import verdicts as service
+
     method = method or _rules().method
     if csv_path is not None:
         _csv_only(claim=claim_id, mentions=per_mention, refit=refit, include_simulated=include_simulated)
@@ -365,6 +369,9 @@ def verdicts(
 
 
 def _verdicts_csv(path, labels, ordered, duplicates, method, rule, status, as_json) -> None:
+    from ..services import verdicts as service
+    from ..verdicts import count_column
+
     j = read_csv_judgments(path, labels, ordered=ordered, duplicates=duplicates)
     frame = _csv_verdicts(j, method, rule)
     if status is not None:
@@ -526,6 +533,10 @@ def agreement(csv_path, labels, ordered, duplicates, include_simulated, as_json,
 
     An undefined figure is shown as undefined, with the reason.
     """
+    from ..db import get_session
+    from ..services.verdicts import agreement as agreement_service
+    from ..verdicts import project_agreement
+
     if csv_path is not None:
         _csv_only(claim=claim_id, claims=per_claim, include_simulated=include_simulated)
         j = read_csv_judgments(csv_path, labels, ordered=ordered, duplicates=duplicates)
@@ -606,6 +617,8 @@ def _name(who: dict) -> str:
 
 
 def _print_agreement(data: dict) -> None:
+    from ..services.verdicts import agreement as agreement_service
+
     echo_table(
         ["figure", "value", "units", "note"],
         [
@@ -687,6 +700,9 @@ def adjudicate(claim_id, verdict, reason, adjudicator, mention_id, include_simul
     It replaces the adjudication that stood for the claim (or mention), which
     stays in the audit trail; the vote counts stay visible beside it.
     """
+    from ..db import transaction
+    from ..services import verdicts as service
+
     with transaction() as session:
         adjudication = service.record_adjudication(
             session,
@@ -727,7 +743,7 @@ def _replaced_text(data: dict) -> str:
 @click.option("--mentions", "per_mention", is_flag=True, help="With --pending: mentions, not claims.")
 @click.option("--claim", "claim_id", help="Only this claim.")
 @click.option(
-    "--method", type=click.Choice(service.METHODS), help="With --pending; default: config/verdicts.yaml."
+    "--method", type=click.Choice(METHODS), help="With --pending; default: config/verdicts.yaml."
 )
 @click.option(
     "--include-simulated", is_flag=True, help="With --pending: count simulated annotators' judgments too."
@@ -736,6 +752,9 @@ def _replaced_text(data: dict) -> str:
 @with_app
 def adjudications(pending, per_mention, claim_id, method, include_simulated, as_json) -> None:
     """The audit trail of adjudications (newest first), or with --pending what needs one."""
+    from ..db import get_session, transaction
+    from ..services import verdicts as service
+
     method = method or _rules().method
     if pending and per_mention:
         with transaction() as session:

@@ -53,6 +53,7 @@ from ..models import (
     Verdict,
     utcnow,
 )
+from ..vocabulary import STORE_VERDICTS
 from .annotators import is_simulated_email
 from .client import parse_ls_time
 from .schema import parse_control_name
@@ -61,7 +62,6 @@ __all__ = [
     "ClaimReading",
     "AnnotationReading",
     "AppliedChange",
-    "STORE_VERDICTS",
     "read_annotation",
     "apply_annotation",
     "delete_annotations",
@@ -70,7 +70,6 @@ __all__ = [
 ]
 
 #: The verdicts the store can hold; a reading naming another one is rejected.
-STORE_VERDICTS: tuple[str, ...] = tuple(v.value for v in Verdict)
 
 UserResolver = Callable[[int], Mapping[str, Any]]
 

@@ -34,8 +34,9 @@ from sqlalchemy.orm import Session
 
 from ..errors import LabelStudioError, LabelStudioUnavailable
 from ..models import LabelStudioProject, LabelStudioTask, utcnow
+from ..vocabulary import STORE_VERDICTS
 from .client import LabelStudioClient
-from .gather import STORE_VERDICTS, AppliedChange, Gatherer, _aware, _id_of, _ls_time
+from .gather import AppliedChange, Gatherer, _aware, _id_of, _ls_time
 
 __all__ = ["SyncReport", "sync", "SYNC_OVERLAP"]
 

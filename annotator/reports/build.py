@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import InputError
+from ..vocabulary import REPORT_FORMATS
 from .claimreview import claim_reviews
 from .fever import fever_lines
 from .html import render_html
@@ -17,7 +18,7 @@ from .writer import report_name, write_atomically
 
 __all__ = ["FORMATS", "RenderedFile", "render", "json_chunks", "write_reports"]
 
-FORMATS = ("csv", "json", "claimreview", "fever", "html")
+FORMATS = REPORT_FORMATS
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,13 +13,12 @@ from pathlib import Path
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
-from ..models import Verdict
+from ..vocabulary import STORE_VERDICTS
 from .files import read_rule_file
 
 __all__ = ["ProjectConfig", "VerdictOption", "load_project_config", "FILE_NAME"]
 
 FILE_NAME = "labelstudio.yaml"
-STORE_VERDICTS = tuple(v.value for v in Verdict)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,16 +25,14 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..models import Verdict
-from ..verdicts import LabelSet, Method, StatusRule
+from ..verdicts import LabelSet, StatusRule
+from ..vocabulary import METHODS, STORE_VERDICTS
 from .files import read_rule_file
 
 __all__ = ["VerdictRules", "DawidSkeneSettings", "load_verdict_rules", "DEFAULT_RULES", "FILE_NAME"]
 
 FILE_NAME = "verdicts.yaml"
 FORMAT_VERSION = 1
-METHODS = tuple(m.value for m in Method)
-STORE_VERDICTS = tuple(v.value for v in Verdict)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -45,7 +45,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from numbers import Integral, Real
 
 import numpy as np
@@ -55,6 +54,8 @@ from crowdkit.aggregation import DawidSkene
 from annotator.errors import InputError
 from annotator.verdicts._vector import distinct_per_group, group_codes
 from annotator.verdicts.table import VERDICTS, Judgments, LabelSet
+from annotator.vocabulary import Method
+from annotator.vocabulary import VerdictStatus as Status
 
 __all__ = [
     "Method",
@@ -77,17 +78,6 @@ TIE_TOLERANCE = 1e-12
 #: crowd-kit's floor for probabilities (its ``_EPS``), used for the same
 #: purpose when re-scoring with a fitted model.
 EPS = 1e-10
-
-
-class Status(StrEnum):
-    SETTLED = "settled"
-    NEEDS_ADJUDICATION = "needs adjudication"
-    ADJUDICATED = "adjudicated"
-
-
-class Method(StrEnum):
-    MAJORITY = "majority"
-    DAWID_SKENE = "dawid-skene"
 
 
 @dataclass(frozen=True)

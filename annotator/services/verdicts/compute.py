@@ -15,7 +15,8 @@ import pandas as pd
 from ...errors import InputError
 from ...models import Adjudication, VerdictStatus
 from ...rules.verdicts import VerdictRules
-from ...verdicts import DawidSkeneModel, LabelSet, Method, claim_verdicts, count_column, mention_verdicts
+from ...verdicts import DawidSkeneModel, LabelSet, claim_verdicts, count_column, mention_verdicts
+from ...vocabulary import METHODS
 from .table import StoreTable
 
 __all__ = [
@@ -30,9 +31,6 @@ __all__ = [
     "overlay",
     "counts_of",
 ]
-
-METHODS = tuple(m.value for m in Method)
-
 
 def fit_model(table: StoreTable, rules: VerdictRules) -> DawidSkeneModel | None:
     """Dawid–Skene fitted on the table (None when it holds no judgment)."""

@@ -27,8 +27,9 @@ from ...db import conflict_free_insert
 from ...models import Annotator, ArticleRevision, Claim, ClaimVerdict, Judgment, Mention, VerdictSet, utcnow
 from ...rules.verdicts import VerdictRules
 from ...verdicts import DawidSkeneModel, Method, count_column
+from ...vocabulary import STORE_VERDICTS
 from .compute import check_method, claim_frame, fit_model, knows_all, model_from_params, model_params, overlay
-from .table import STORE_VERDICTS, StoreTable, chunks, load_table, standing_adjudications
+from .table import StoreTable, chunks, load_table, standing_adjudications
 
 __all__ = ["verdict_set", "rebuild_verdicts", "refresh_verdicts", "scoring_model"]
 

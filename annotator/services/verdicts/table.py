@@ -41,14 +41,13 @@ from ...models import (
     JudgmentState,
     Mention,
     MentionStatus,
-    Verdict,
 )
 from ...rules.verdicts import VerdictRules
 from ...verdicts import Judgments, Mentions, judgments, mentions
+from ...vocabulary import STORE_VERDICTS
 
 __all__ = ["StoreTable", "load_table", "standing_adjudications", "require_claim", "clean", "chunks"]
 
-STORE_VERDICTS = tuple(v.value for v in Verdict)
 
 #: Refreshes of more claims than this load the whole store and cut it down.
 
