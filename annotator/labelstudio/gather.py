@@ -1,39 +1,24 @@
-"""Judgments from Label Studio annotations: read them (pure), then store them.
+"""Judgments from Label Studio annotations: read them, then store them.
 
 The webhook (fast path) and the sync (source of truth) both come through here,
 so an annotation is stored the same way whichever way it arrives, and twice
-is the same as once.
+is the same as once.  :mod:`~annotator.labelstudio.reading` reads it (pure),
+:mod:`~annotator.labelstudio.reconcile` decides what the copy changes in the
+judgments stored for it, and this module loads and writes the rows.
 
-Reading (:func:`read_annotation`) never raises, whatever the JSON:
-
-* an annotation gives one :class:`ClaimReading` per claim of its task
-  (``0 .. claim_count-1``) and one per other claim index its result names;
-* a skip (``was_cancelled: true``) gives a *skipped* reading per claim;
-* a reading is *rejected* (stored with the reason, never counted) when it names
-  a claim index the task does not have, when its verdict is missing, not one of
-  the configured ones, or several different ones, or when one of its controls
-  holds a malformed value: a span that is not ``0 <= start < end <= len(text)``
-  with integer offsets, a rating that is not an integer in ``1..max_rating``, a
-  note that is not text;
-* a region that names no claim control (``from_name`` not ``verdict_<i>``,
-  ``evidence_<i>``, ``confidence_<i>`` or ``note_<i>``), or is not an object,
-  is ignored, and the reason listed in :attr:`AnnotationReading.ignored`.
-
-Storing (:func:`apply_annotation`) keeps one :class:`~annotator.models.Judgment`
-per (annotation, claim index).  A copy that differs from the stored one and is
-not older (Label Studio's ``updated_at``) replaces it, and what it replaced goes
-to the judgment's history.  A deleted judgment comes back only with a strictly
-newer ``updated_at``, so a late copy cannot undo a deletion.  New rows are
-inserted with ``ON CONFLICT DO NOTHING`` and re-read when another writer (the
-webhook racing the sync) got there first, so concurrent writers never fail on
-the unique constraint nor store an annotation twice.
+:func:`apply_annotation` keeps one :class:`~annotator.models.Judgment` per
+(annotation, claim index).  New rows are inserted with ``ON CONFLICT DO NOTHING``
+and re-read when another writer (the webhook racing the sync) got there first,
+so concurrent writers never fail on the unique constraint nor store an
+annotation twice.  The Label Studio user behind an annotation becomes an
+:class:`~annotator.models.Annotator` on first sight, or is linked by e-mail to
+one added before.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -46,17 +31,16 @@ from ..models import (
     Annotator,
     ArticleRevision,
     Judgment,
-    JudgmentRevision,
     JudgmentState,
     LabelStudioProject,
     LabelStudioTask,
-    Verdict,
     utcnow,
 )
 from ..vocabulary import STORE_VERDICTS
 from .annotators import is_simulated_email
 from .client import parse_ls_time
-from .schema import parse_control_name
+from .reading import AnnotationReading, ClaimReading, _is_int, _short, read_annotation
+from .reconcile import AppliedChange, PendingAnnotation, _aware, _remember
 
 __all__ = [
     "ClaimReading",
@@ -69,263 +53,10 @@ __all__ = [
     "Gatherer",
 ]
 
-#: The verdicts the store can hold; a reading naming another one is rejected.
-
 UserResolver = Callable[[int], Mapping[str, Any]]
 
 #: Ids per ``IN (...)`` list: well inside SQLite's and PostgreSQL's parameter limits.
 _IN_CHUNK = 500
-
-
-# -- reading -------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class ClaimReading:
-    """What one annotation says about one claim of its task."""
-
-    claim_index: int
-    state: JudgmentState
-    verdict: str | None = None
-    confidence: int | None = None
-    #: ``({"start", "end", "text"}, ...)`` sorted by position, each span once
-    evidence: tuple[dict, ...] = ()
-    note: str | None = None
-    reject_reason: str | None = None
-
-
-class AnnotationReading(list):
-    """The :class:`ClaimReading` of each claim, in claim order, plus :attr:`ignored`:
-    a sentence for every part of the annotation that named no claim."""
-
-    def __init__(self, readings: Iterable[ClaimReading] = (), ignored: Iterable[str] = ()):
-        super().__init__(readings)
-        self.ignored: tuple[str, ...] = tuple(ignored)
-
-
-@dataclasses.dataclass
-class _Controls:
-    """The values one annotation gives for one claim, before they are judged."""
-
-    verdicts: list[str] = dataclasses.field(default_factory=list)
-    evidence: list[dict] = dataclasses.field(default_factory=list)
-    ratings: list[int] = dataclasses.field(default_factory=list)
-    notes: list[str] = dataclasses.field(default_factory=list)
-    problems: list[str] = dataclasses.field(default_factory=list)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _claims_phrase(count: int) -> str:
-    return f"{count} claim" if count == 1 else f"{count} claims"
-
-
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
-
-
-class _Offsets:
-    """Label Studio's span offsets (UTF-16 code units, as the browser counts) as ``str`` indices."""
-
-    def __init__(self, text: str | None):
-        self.text = text
-        self._python_at: list[int | None] | None = None
-        if text is not None and _ASTRAL.search(text):
-            # Only text with characters outside the BMP (emoji) counts differently.
-            at: list[int | None] = []
-            for index, char in enumerate(text):
-                at.append(index)
-                if ord(char) > 0xFFFF:
-                    at.append(None)  # the middle of a surrogate pair
-            at.append(len(text))
-            self._python_at = at
-
-    @property
-    def length(self) -> int | None:
-        if self.text is None:
-            return None
-        return len(self._python_at) - 1 if self._python_at is not None else len(self.text)
-
-    def to_python(self, offset: int) -> int | None:
-        return offset if self._python_at is None else self._python_at[offset]
-
-
-def _read_region(
-    name: str, control: str, value: Mapping, claim: _Controls, offsets: _Offsets, max_rating: int | None
-) -> None:
-    if control == "verdict":
-        choices = value.get("choices")
-        if not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices):
-            claim.problems.append(f'{name}: expected {{"choices": ["<verdict>"]}}, got {_short(value)}')
-        else:
-            claim.verdicts.extend(choices)
-    elif control == "evidence":
-        start, end = value.get("start"), value.get("end")
-        length = offsets.length
-        if not (_is_int(start) and _is_int(end)):
-            claim.problems.append(f"{name}: span offsets must be integers, got start={start!r} end={end!r}")
-        elif not (0 <= start < end) or (length is not None and end > length):
-            bound = "" if length is None else f" in a text of {length} characters"
-            claim.problems.append(f"{name}: span {start}-{end} is out of range{bound}")
-        else:
-            py_start, py_end = offsets.to_python(start), offsets.to_python(end)
-            if py_start is None or py_end is None:
-                claim.problems.append(f"{name}: span {start}-{end} splits a character")
-            elif offsets.text is not None:
-                claim.evidence.append({"start": py_start, "end": py_end, "text": offsets.text[py_start:py_end]})
-            else:
-                text = value.get("text")
-                claim.evidence.append({"start": start, "end": end, "text": text if isinstance(text, str) else ""})
-    elif control == "confidence":
-        rating = value.get("rating")
-        if not _is_int(rating) or rating < 1 or (max_rating is not None and rating > max_rating):
-            top = "" if max_rating is None else f"..{max_rating}"
-            claim.problems.append(f"{name}: the rating must be an integer in 1{top}, got {rating!r}")
-        else:
-            claim.ratings.append(rating)
-    elif control == "note":
-        text = value.get("text")
-        texts = [text] if isinstance(text, str) else text
-        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-            claim.problems.append(f"{name}: a note must be text, got {_short(text)}")
-        else:
-            claim.notes.extend(t.strip() for t in texts if t.strip())
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _judge(index: int, claim: _Controls, claim_count: int, verdicts: tuple[str, ...]) -> ClaimReading:
-    unique = {(e["start"], e["end"]): e for e in claim.evidence}  # a kept suggestion may repeat a span
-    evidence = tuple(unique[key] for key in sorted(unique))
-    distinct_ratings = sorted(set(claim.ratings))
-    note = "\n".join(claim.notes) or None
-    problems = list(claim.problems)
-    if index >= claim_count:
-        problems.insert(0, f"unknown claim index {index}: the task has {_claims_phrase(claim_count)}")
-    else:
-        distinct = list(dict.fromkeys(claim.verdicts))
-        if not distinct and not claim.problems:
-            problems.append(f"claim {index} has no verdict")
-        elif len(distinct) > 1:
-            problems.append(f"claim {index} has several verdicts: {', '.join(distinct)}")
-        elif distinct and distinct[0] not in verdicts:
-            problems.append(f"unknown verdict {distinct[0]!r} for claim {index}: expected one of {', '.join(verdicts)}")
-        if len(distinct_ratings) > 1:
-            problems.append(f"claim {index} has several ratings: {', '.join(map(str, distinct_ratings))}")
-    confidence = distinct_ratings[0] if len(distinct_ratings) == 1 else None
-    if problems:
-        return ClaimReading(
-            index, JudgmentState.REJECTED, None, confidence, evidence, note, reject_reason="; ".join(problems)
-        )
-    return ClaimReading(index, JudgmentState.ACTIVE, claim.verdicts[0], confidence, evidence, note)
-
-
-def read_annotation(
-    annotation: Any,
-    claim_count: int,
-    verdicts: tuple[str, ...] = STORE_VERDICTS,
-    *,
-    text: str | None = None,
-    max_rating: int | None = None,
-) -> AnnotationReading:
-    """Read one Label Studio annotation (a dict as the tasks API or a webhook gives it).
-
-    ``text`` is the task's text: with it, spans are checked against its length,
-    converted from the browser's UTF-16 offsets and their text taken from it.
-    Never raises: what cannot be read becomes a rejected reading or an ignored
-    part with its reason.
-
-    >>> [r.verdict for r in read_annotation({"result": [{"from_name": "verdict_0",
-    ...     "value": {"choices": ["denied"]}}]}, 1)]
-    ['denied']
-    """
-    if not isinstance(annotation, Mapping):
-        return AnnotationReading(ignored=[f"not an annotation object: {_short(annotation)}"])
-    claim_count = claim_count if _is_int(claim_count) and claim_count > 0 else 0
-    result = annotation.get("result")
-    ignored: list[str] = []
-    if result is None:
-        result = []
-    elif not isinstance(result, list):
-        ignored.append(f"result is not a list: {_short(result)}")
-        result = []
-    if annotation.get("was_cancelled") is True:
-        if result:
-            ignored.append(f"skipped annotation: its {len(result)} result region(s) are ignored")
-        return AnnotationReading(
-            [ClaimReading(i, JudgmentState.SKIPPED) for i in range(claim_count)], ignored
-        )
-
-    offsets = _Offsets(text if isinstance(text, str) else None)
-    claims: dict[int, _Controls] = {}
-    for position, region in enumerate(result):
-        where = f"result[{position}]"
-        if not isinstance(region, Mapping):
-            ignored.append(f"{where}: not an object: {_short(region)}")
-            continue
-        name = region.get("from_name")
-        parsed = parse_control_name(name) if isinstance(name, str) else None
-        if parsed is None:
-            ignored.append(
-                f"{where}: {_short(name)} is not a claim control"
-                " (verdict_<i>, evidence_<i>, confidence_<i>, note_<i>)"
-            )
-            continue
-        control, index = parsed
-        claim = claims.setdefault(index, _Controls())
-        value = region.get("value")
-        if not isinstance(value, Mapping):
-            claim.problems.append(f"{name}: the value is not an object: {_short(value)}")
-            continue
-        _read_region(name, control, value, claim, offsets, max_rating)
-
-    # A claim the annotation names nowhere is not judged (it may have been appended to the
-    # task after this annotation was made); one with controls but no verdict is rejected.
-    if claim_count and not claims:
-        ignored.append("the annotation names no claim: nothing to store")
-    return AnnotationReading(
-        [_judge(i, claims[i], claim_count, verdicts) for i in sorted(claims)], ignored
-    )
-
-
-# -- storing -------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class AppliedChange:
-    """What storing one annotation changed; counts are judgments (one per claim)."""
-
-    annotation_id: int | None
-    task_id: int | None = None
-    #: ``created``, ``updated``, ``unchanged`` or ``ignored`` (nothing stored: see ``problems``)
-    outcome: str = "unchanged"
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    #: judgments of claim indices the annotation no longer names
-    deleted: int = 0
-    #: of those created or updated, how many are skips and how many were rejected
-    skipped: int = 0
-    rejected: int = 0
-    problems: list[str] = dataclasses.field(default_factory=list)
-    #: the mentions whose judgments changed: their claims' verdicts need refreshing
-    mention_ids: set[int] = dataclasses.field(default_factory=set, repr=False)
-
-    def as_dict(self) -> dict:
-        data = dataclasses.asdict(self)
-        del data["mention_ids"]
-        return data
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """Stored timestamps come back naive from SQLite; they are UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.timezone.utc)
-    return moment
 
 
 def _ls_time(value: Any) -> dt.datetime | None:
@@ -360,38 +91,6 @@ def _insert_judgments(session: Session, rows: list[dict]) -> set[tuple[int, int]
     )
     session.flush()
     return {(a, i) for a, i in session.connection().execute(statement, rows)}
-
-
-def _remember(judgment: Judgment) -> None:
-    """Put what ``judgment`` says now into its history, before it is replaced."""
-    judgment.history.append(
-        JudgmentRevision(
-            verdict=judgment.verdict,
-            confidence=judgment.confidence,
-            evidence=judgment.evidence,
-            note=judgment.note,
-            state=judgment.state,
-            reject_reason=judgment.reject_reason,
-            ls_updated_at=judgment.ls_updated_at,
-        )
-    )
-
-
-@dataclasses.dataclass
-class _Pending:
-    """An annotation read and ready to store: what :meth:`Gatherer.apply_many` works on."""
-
-    change: AppliedChange
-    task: LabelStudioTask
-    annotator: Annotator
-    reading: AnnotationReading
-    updated_at: dt.datetime | None
-    #: the stored judgments of the annotation, by claim index
-    existing: dict[int, Judgment] = dataclasses.field(default_factory=dict)
-    newer: bool = False
-    touched: bool = False
-    #: settled before its claims were compared (stored for another task, or an older copy)
-    settled: bool = False
 
 
 class Gatherer:
@@ -504,7 +203,7 @@ class Gatherer:
     # -- applying ------------------------------------------------------------------------
 
     def apply(self, annotation: Any, task: LabelStudioTask | None = None) -> AppliedChange:
-        """Store one annotation (see the module docstring for the rules)."""
+        """Store one annotation (by the rules of :mod:`~annotator.labelstudio.reconcile`)."""
         return self.apply_many([(annotation, task)])[0]
 
     def apply_many(self, annotations: Sequence[tuple[Any, LabelStudioTask | None]]) -> list[AppliedChange]:
@@ -514,7 +213,7 @@ class Gatherer:
         stored as if the copies came one after the other.
         """
         changes: list[AppliedChange] = []
-        batch: list[_Pending] = []
+        batch: list[PendingAnnotation] = []
         in_batch: set[int] = set()
         self._known_annotators(
             user_id
@@ -535,7 +234,7 @@ class Gatherer:
         self._store(batch)
         return changes
 
-    def _prepare(self, annotation: Any, task: LabelStudioTask | None) -> _Pending | AppliedChange:
+    def _prepare(self, annotation: Any, task: LabelStudioTask | None) -> PendingAnnotation | AppliedChange:
         """Read one annotation; an :class:`AppliedChange` if there is nothing to store."""
         if not isinstance(annotation, Mapping):
             return AppliedChange(None, outcome="ignored", problems=[f"not an annotation object: {_short(annotation)}"])
@@ -571,7 +270,7 @@ class Gatherer:
         change.problems.extend(
             f"annotation {annotation_id}: {r.reject_reason}" for r in reading if r.state is JudgmentState.REJECTED
         )
-        return _Pending(change, task, annotator, reading, _ls_time(annotation.get("updated_at")))
+        return PendingAnnotation(change, task, annotator, reading, _ls_time(annotation.get("updated_at")))
 
     def _stored_judgments(self, annotation_ids: list[int]) -> dict[int, dict[int, Judgment]]:
         """The stored judgments of some annotations, locked: annotation id -> claim index -> row."""
@@ -587,22 +286,22 @@ class Gatherer:
                 found.setdefault(judgment.ls_annotation_id, {})[judgment.claim_index] = judgment
         return found
 
-    def _store(self, batch: list[_Pending]) -> None:
+    def _store(self, batch: list[PendingAnnotation]) -> None:
         """Store a batch of read annotations, no annotation twice in it."""
         if not batch:
             return
         stored = self._stored_judgments([p.change.annotation_id for p in batch])
-        rows: list[tuple[_Pending, ClaimReading, dict]] = []
+        rows: list[tuple[PendingAnnotation, ClaimReading, dict]] = []
         for pending in batch:
             pending.existing = stored.get(pending.change.annotation_id, {})
-            rows.extend((pending, claim, row) for claim, row in self._compare(pending))
+            rows.extend((pending, claim, row) for claim, row in pending.compare())
         now = utcnow()
         inserted = _insert_judgments(
             self.session, [row | {"created_at": now, "updated_at": now} for _, _, row in rows]
         )
         for pending, claim, row in rows:
             if (row["ls_annotation_id"], row["claim_index"]) in inserted:
-                self._count(pending.change, "created", claim.state)
+                pending.change.tally("created", claim.state)
             else:
                 # Another writer stored it since we looked: compare with theirs.
                 theirs = self.session.scalars(
@@ -611,115 +310,13 @@ class Gatherer:
                     .with_for_update()
                     .execution_options(populate_existing=True)
                 ).one()
-                self._replace(pending, claim, theirs)
+                pending.replace(claim, theirs)
         for pending in batch:
-            self._finish(pending)
+            # Any row written (even only its ls_updated_at) changes the verdict sets'
+            # signature: refreshing the task's claims keeps them from a full rebuild.
+            if pending.finish():
+                self.touched_mentions.update(m for m in pending.task.mention_ids if m is not None)
         self.session.flush()
-
-    def _compare(self, pending: _Pending) -> list[tuple[ClaimReading, dict]]:
-        """Update what ``pending`` changes in its stored judgments; the rows it adds."""
-        change, task, existing = pending.change, pending.task, pending.existing
-        strangers = {j.ls_task_id for j in existing.values()} - {task.ls_task_id}
-        if strangers:
-            change.outcome = "ignored"
-            change.problems.append(
-                f"annotation {change.annotation_id} is stored for task {sorted(strangers)[0]},"
-                f" not task {task.ls_task_id}"
-            )
-            pending.settled = True
-            return []
-        updated_at = pending.updated_at
-        stored_at = max((_aware(j.ls_updated_at) for j in existing.values() if j.ls_updated_at), default=None)
-        if updated_at is not None and stored_at is not None and updated_at < stored_at:
-            change.unchanged = len(existing)  # an older copy (a late webhook): the store is ahead
-            pending.settled = True
-            return []
-        pending.newer = updated_at is not None and (stored_at is None or updated_at > stored_at)
-        new_rows = []
-        for claim in pending.reading:
-            judgment = existing.get(claim.claim_index)
-            if judgment is None:
-                values = self._values(claim, task, pending.annotator)
-                new_rows.append(
-                    (
-                        claim,
-                        values
-                        | {
-                            "ls_annotation_id": change.annotation_id,
-                            "ls_task_id": task.ls_task_id,
-                            "claim_index": claim.claim_index,
-                            "ls_updated_at": updated_at,
-                        },
-                    )
-                )
-            else:
-                self._replace(pending, claim, judgment)
-        return new_rows
-
-    def _replace(self, pending: _Pending, claim: ClaimReading, judgment: Judgment) -> None:
-        """Bring a stored judgment in line with what the annotation now says about its claim."""
-        change = pending.change
-        if judgment.state is JudgmentState.DELETED and not pending.newer:
-            change.unchanged += 1
-            return
-        values = self._values(claim, pending.task, pending.annotator)
-        if all(getattr(judgment, key) == value for key, value in values.items()):
-            if pending.newer:
-                judgment.ls_updated_at = pending.updated_at
-                pending.touched = True
-            change.unchanged += 1
-            return
-        _remember(judgment)
-        for key, value in values.items():
-            setattr(judgment, key, value)
-        judgment.ls_updated_at = pending.updated_at or judgment.ls_updated_at
-        self._count(change, "updated", claim.state)
-
-    def _finish(self, pending: _Pending) -> None:
-        """Delete the judgments of claims the annotation no longer names; settle its outcome."""
-        change = pending.change
-        if pending.settled:
-            return
-        named = {claim.claim_index for claim in pending.reading}
-        for index, judgment in pending.existing.items():
-            if index not in named and judgment.state is not JudgmentState.DELETED:
-                _remember(judgment)
-                judgment.state = JudgmentState.DELETED
-                judgment.ls_updated_at = pending.updated_at or judgment.ls_updated_at
-                change.deleted += 1
-        if change.updated or change.deleted:
-            change.outcome = "updated"
-        elif change.created:
-            change.outcome = "created"
-        # Any row written (even only its ls_updated_at) changes the verdict sets'
-        # signature: refreshing the task's claims keeps them from a full rebuild.
-        if pending.touched or change.outcome != "unchanged":
-            self.touched_mentions.update(m for m in pending.task.mention_ids if m is not None)
-
-    @staticmethod
-    def _values(claim: ClaimReading, task: LabelStudioTask, annotator: Annotator) -> dict:
-        rejected = claim.state is JudgmentState.REJECTED
-        in_task = claim.claim_index < len(task.mention_ids)
-        return {
-            # A rejected judgment is kept without a mention, so it can never count.
-            "mention_id": task.mention_ids[claim.claim_index] if in_task and not rejected else None,
-            "verdict": Verdict(claim.verdict) if claim.verdict in STORE_VERDICTS else None,
-            "confidence": claim.confidence,
-            "evidence": [dict(e) for e in claim.evidence],
-            "note": claim.note,
-            "state": claim.state,
-            "reject_reason": claim.reject_reason,
-            "annotator_id": annotator.id,
-            "simulated": annotator.simulated,
-        }
-
-    @staticmethod
-    def _count(change: AppliedChange, what: str, state: JudgmentState) -> None:
-        setattr(change, what, getattr(change, what) + 1)
-        if state is JudgmentState.SKIPPED:
-            change.skipped += 1
-        elif state is JudgmentState.REJECTED:
-            change.rejected += 1
 
     def delete(
         self, annotation_ids: Iterable[int], *, task_id: int | None = None, seen_before: dt.datetime | None = None

@@ -209,23 +209,51 @@ def push(
         config_updated=settled.config_updated,
         articles_without_claims=session.scalar(sa.select(sa.func.count(Article.id))) - len(candidates),
     )
-    for article in candidates:
-        task = existing.get(article.revision.id)
-        if task is None:
-            continue
-        if _extend(session, client, plan.key, task, article, config):
-            report.tasks_extended += 1
-        else:
-            report.tasks_unchanged += 1
-        if progress:
-            progress(1)
-    session.commit()
+    _extend_tasks(session, client, plan.key, candidates, existing, config, report, progress)
     if new and not settled.created:  # a project made by this push cannot hold orphans
         recovered = _recover_orphans(session, client, project, [t.article for t in new], len(existing))
         report.tasks_recovered = len(recovered)
         new = [task for task in new if task.article.revision.id not in recovered]
         if progress and recovered:
             progress(len(recovered))
+    _import_tasks(session, client, project, new, config, report, progress)
+    return report
+
+
+def _extend_tasks(
+    session: Session,
+    client: LabelStudioClient,
+    project_key: str,
+    candidates: list[ArticleClaims],
+    existing: dict[int, _StoredTask],
+    config: ProjectConfig,
+    report: PushReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Append new claims to the tasks the articles already have; commits."""
+    for article in candidates:
+        task = existing.get(article.revision.id)
+        if task is None:
+            continue
+        if _extend(session, client, project_key, task, article, config):
+            report.tasks_extended += 1
+        else:
+            report.tasks_unchanged += 1
+        if progress:
+            progress(1)
+    session.commit()
+
+
+def _import_tasks(
+    session: Session,
+    client: LabelStudioClient,
+    project: LabelStudioProject,
+    new: list[_NewTask],
+    config: ProjectConfig,
+    report: PushReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Import the new tasks a batch at a time, committing each batch with its ids."""
     for start in range(0, len(new), config.batch_size):
         batch = new[start : start + config.batch_size]
         ids = client.import_tasks(project.ls_project_id, [task.payload for task in batch])
@@ -246,7 +274,6 @@ def push(
         report.tasks_created += len(ids)
         if progress:
             progress(len(ids))
-    return report
 
 
 def _stored_tasks(session: Session, project: LabelStudioProject) -> dict[int, _StoredTask]:

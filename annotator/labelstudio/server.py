@@ -25,39 +25,44 @@ a fresh server in seconds::
     server.create_user("ann@example.org", "a-long-password")
     server.down()
 
+:mod:`~annotator.labelstudio.process` runs and supervises the ``label-studio``
+process (its environment, pid file, health check, stop; ports and locks), and
+:mod:`~annotator.labelstudio.accounts` keeps the admin's credentials and makes
+users through the web forms.  What is left here (finding the installation, the
+template, the server's lifecycle) is one module on purpose, a little over 400
+lines: each part needs the others, since a template is made by starting a server,
+a server starts by cloning a template, and both find the installed command.
+
 Its errors (:class:`~annotator.errors.LabelStudioError` and subclasses) are in
 :mod:`annotator.errors`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import errno
-import fcntl
-import html as html_lib
-import json
 import os
-import re
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
 
 from ..config import REPO_ROOT
-from ..errors import (
-    AlreadyRunning,
-    LabelStudioError,
-    LabelStudioUnavailable,
-    LoginRefused,
-    PortBusy,
-    UserRejected,
+from ..errors import AlreadyRunning, LabelStudioError, LabelStudioUnavailable, PortBusy
+from . import accounts
+from .accounts import DEFAULT_ADMIN_EMAIL, AnnotatorUser, Credentials
+from .process import (
+    DEFAULT_HOST,
+    LOG_FILE,
+    PID_FILE,
+    ServerProcess,
+    free_port,
+    isolated_env,
+    locked,
+    port_in_use,
+    probe_version,
+    running_record,
 )
 
 __all__ = [
@@ -79,9 +84,7 @@ __all__ = [
 ]
 
 DEFAULT_DATA_DIR = REPO_ROOT / "var" / "labelstudio"
-DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
-DEFAULT_ADMIN_EMAIL = "admin@annotator.local"
 #: Where :func:`find_executable` looks first; then the repo's own venv, then PATH.
 EXECUTABLE_ENV = "ANNOTATOR_LABEL_STUDIO_BIN"
 INSTALL_HINT = (
@@ -90,61 +93,10 @@ INSTALL_HINT = (
 
 DATABASE_FILE = "label_studio.sqlite3"
 CREDENTIALS_FILE = "annotator-credentials.json"
-PID_FILE = "annotator-server.json"
-LOG_FILE = "annotator-server.log"
 LOCK_FILE = "annotator-server.lock"
 # Never copied from a template: they belong to one server run, or (.env holds
 # Label Studio's SECRET_KEY) to one installation.
 _NOT_CLONED = (PID_FILE, LOG_FILE, LOCK_FILE, ".env", "*-journal", "*-wal", "*-shm")
-
-# Label Studio reads every setting X from LABEL_STUDIO_X, HEARTEX_X *and plain X*,
-# so stray variables such as CI, DEBUG, HOST, PORT or USERNAME would change it.
-# The server gets these from our environment and nothing else.
-_PASSED_THROUGH = ("HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "SSL_CERT_FILE")
-_QUIET_ENV = {
-    # no outbound calls: error reports, version check, usage analytics
-    "SENTRY_DSN": "",
-    "FRONTEND_SENTRY_DSN": "",
-    "LATEST_VERSION_CHECK": "false",
-    "COLLECT_ANALYTICS": "false",
-    "FEATURE_FLAGS_OFFLINE": "true",
-    # our own webhook receiver listens on loopback
-    "USE_DEFAULT_BANNED_SUBNETS": "false",
-    # legacy "Authorization: Token ..." keys are off by default since 1.23
-    "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
-    "PYTHONUNBUFFERED": "1",
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class Credentials:
-    """The admin account Label Studio is set up with, kept in the data folder."""
-
-    email: str
-    password: str
-    token: str
-
-    @classmethod
-    def generate(cls, email: str = DEFAULT_ADMIN_EMAIL) -> Credentials:
-        # DRF tokens are 40 characters; Label Studio keeps only tokens longer than 5.
-        return cls(email=email, password=secrets.token_urlsafe(18), token=secrets.token_hex(20))
-
-    @classmethod
-    def load(cls, path: Path) -> Credentials | None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        return cls(email=data["email"], password=data["password"], token=data["token"])
-
-    def save(self, path: Path) -> None:
-        """Write the file readable by its owner only, atomically."""
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(dataclasses.asdict(self), out, indent=2)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,14 +115,6 @@ class ServerStatus:
     def headers(self) -> dict[str, str]:
         """HTTP headers that authenticate as the admin (legacy token)."""
         return {"Authorization": f"Token {self.token}"}
-
-
-@dataclasses.dataclass(frozen=True)
-class AnnotatorUser:
-    """A Label Studio user that can log in with a password."""
-
-    id: int
-    email: str
 
 
 def find_executable() -> Path:
@@ -197,30 +141,6 @@ def installed_version(executable: Path | None = None) -> str:
     raise LabelStudioUnavailable(f"cannot tell Label Studio's version: no metadata under {venv}")
 
 
-def free_port(host: str = DEFAULT_HOST) -> int:
-    """A port nobody listens on now (it may be taken by the time it is used)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
-def port_in_use(host: str, port: int) -> bool:
-    """True if something listens on host:port, or the port cannot be bound there."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(1.0)
-        if sock.connect_ex((host, port)) == 0:
-            return True
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as runserver does
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-                return True
-            raise
-    return False
-
-
 def default_template_dir(version: str | None = None) -> Path:
     """``<repo>/var/cache/labelstudio-template-<version>``."""
     return REPO_ROOT / "var" / "cache" / f"labelstudio-template-{version or installed_version()}"
@@ -239,7 +159,7 @@ def ensure_template(
     """
     template_dir = Path(template_dir or default_template_dir(installed_version(executable)))
     template_dir.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(template_dir.with_name(template_dir.name + ".lock")):
+    with locked(template_dir.with_name(template_dir.name + ".lock")):
         if _is_template(template_dir):
             return template_dir
         building = template_dir.with_name(f"{template_dir.name}.building-{os.getpid()}")
@@ -264,7 +184,7 @@ def clone_template(template_dir: Path, target_dir: Path) -> Path:
             f"{template_dir} is not a Label Studio template (no {DATABASE_FILE} or "
             f"{CREDENTIALS_FILE}); build one with ensure_template()"
         )
-    if LocalLabelStudio(template_dir)._running_record() is not None:  # running or starting
+    if running_record(template_dir.resolve()) is not None:  # running or starting
         raise AlreadyRunning(
             f"a server is running on the template {template_dir}: stop it before copying, "
             f"a live SQLite file does not copy safely"
@@ -304,18 +224,18 @@ class LocalLabelStudio:
         self.template = Path(template) if template else None
         self._executable = Path(executable) if executable else None
         self.extra_env = dict(extra_env or {})
-        self._proc: subprocess.Popen | None = None
+        self._process = ServerProcess(self.data_dir, self.host, self.port)
 
     def __repr__(self) -> str:
         return f"LocalLabelStudio({str(self.data_dir)!r}, port={self.port})"
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return self._process.url
 
     @property
     def log_path(self) -> Path:
-        return self.data_dir / LOG_FILE
+        return self._process.log_path
 
     @property
     def executable(self) -> Path:
@@ -338,10 +258,10 @@ class LocalLabelStudio:
 
         A ``pid`` with ``running=False`` means the server is still starting.
         """
-        record = self._running_record()
+        record = self._process.record()
         credentials = Credentials.load(self.data_dir / CREDENTIALS_FILE)
         url = f"http://{record['host']}:{record['port']}" if record else self.url
-        version = self._version(url) if record else None
+        version = probe_version(url) if record else None
         return ServerStatus(
             running=record is not None and version is not None,
             url=url,
@@ -360,30 +280,31 @@ class LocalLabelStudio:
         before starting, because Label Studio would quietly take another port.
         """
         _make_private_dir(self.data_dir)
-        with _locked(self.data_dir / LOCK_FILE):
-            record = self._running_record()
+        with locked(self.data_dir / LOCK_FILE):
+            record = self._process.record()
             if record is not None:
                 if (record["host"], record["port"]) != (self.host, self.port):
                     raise AlreadyRunning(
                         f"{self.data_dir} is already served at http://{record['host']}:"
                         f"{record['port']} (pid {record['pid']}); call down() first"
                     )
-                self._wait_healthy(record["pid"], timeout)
+                self._process.wait_healthy(record["pid"], timeout)
                 return self._verified_status(record["pid"])
-            (self.data_dir / PID_FILE).unlink(missing_ok=True)  # stale
+            self._process.forget()  # stale
             if port_in_use(self.host, self.port):
                 raise PortBusy(self.host, self.port, self._port_holder())
             if self.template and not (self.data_dir / DATABASE_FILE).exists():
                 clone_template(
                     ensure_template(self.template, executable=self._executable), self.data_dir
                 )
-            pid = self._spawn(self.credentials())
+            credentials = self.credentials()
+            pid = self._process.spawn(self._command(), self._server_env(credentials))
             try:
-                self._wait_healthy(pid, timeout)
+                self._process.wait_healthy(pid, timeout)
                 return self._verified_status(pid)
             except BaseException:
-                self._stop(pid, 10.0)
-                (self.data_dir / PID_FILE).unlink(missing_ok=True)
+                self._process.stop(pid, 10.0)
+                self._process.forget()
                 raise
 
     def down(self, *, timeout: float = 15.0) -> bool:
@@ -393,11 +314,11 @@ class LocalLabelStudio:
         """
         if not self.data_dir.exists():
             return False
-        with _locked(self.data_dir / LOCK_FILE):
-            record = self._running_record()
+        with locked(self.data_dir / LOCK_FILE):
+            record = self._process.record()
             if record is not None:
-                self._stop(record["pid"], timeout)
-            (self.data_dir / PID_FILE).unlink(missing_ok=True)
+                self._process.stop(record["pid"], timeout)
+            self._process.forget()
             return record is not None
 
     # -- users -----------------------------------------------------------------------
@@ -412,63 +333,29 @@ class LocalLabelStudio:
         reset with ``label-studio reset_password``.  The login is then checked.
         """
         status = self._require_running()
-        with httpx.Client(base_url=status.url, headers=status.headers(), timeout=30) as api:
-            existing = self._find_user(api, email)
-            if existing is None:
-                self._sign_up(api, email, password)
-                existing = self._find_user(api, email)
-                if existing is None:
-                    raise LabelStudioError(
-                        f"signed up {email}, but Label Studio does not list them"
-                    )
-            else:
-                self._reset_password(existing["email"], password)
-            if first_name or last_name:
-                response = api.patch(
-                    f"/api/users/{existing['id']}/",
-                    json={"first_name": first_name, "last_name": last_name},
-                )
-                _expect(response, 200, f"naming user {email}")
-        self.login(existing["email"], password).close()
-        return AnnotatorUser(id=existing["id"], email=existing["email"])
+        user = accounts.create_user(
+            status.url,
+            status.headers(),
+            email,
+            password,
+            first_name=first_name,
+            last_name=last_name,
+            reset_password=self._reset_password,
+        )
+        self.login(user.email, password).close()
+        return user
 
     def login(self, email: str, password: str) -> httpx.Client:
         """An HTTP client logged in through the login form, as a browser would be.
 
         The client is already in use: close it with ``.close()``, not ``with``.
         """
-        client = httpx.Client(base_url=self._require_running().url, timeout=30)
-        try:
-            page = client.get("/user/login/")
-            _expect(page, 200, "opening the login page")
-            response = client.post(
-                "/user/login/",
-                data={
-                    "email": email,
-                    "password": password,
-                    "csrfmiddlewaretoken": _csrf_token(page),
-                },
-                headers={"Referer": f"{client.base_url}user/login/"},
-            )
-            whoami = client.get("/api/current-user/whoami")
-            if response.status_code != 302 or whoami.status_code != 200:
-                raise LoginRefused(
-                    f"{email} cannot log in to {client.base_url}: "
-                    + (_form_errors(response.text) or f"HTTP {response.status_code}")
-                )
-        except BaseException:
-            client.close()
-            raise
-        return client
+        return accounts.login(self._require_running().url, email, password)
 
     # -- internals ------------------------------------------------------------------
 
     def _server_env(self, credentials: Credentials) -> dict[str, str]:
-        env = {name: os.environ[name] for name in _PASSED_THROUGH if name in os.environ}
-        env["PATH"] = os.pathsep.join(
-            [str(self.executable.parent), "/usr/local/bin", "/usr/bin", "/bin"]
-        )
-        env.update(_QUIET_ENV)
+        env = isolated_env(self.executable.parent)
         env.update(
             LABEL_STUDIO_BASE_DATA_DIR=str(self.data_dir),
             DJANGO_DB="sqlite",
@@ -479,8 +366,8 @@ class LocalLabelStudio:
         env.update(self.extra_env)
         return env
 
-    def _spawn(self, credentials: Credentials) -> int:
-        command = [
+    def _command(self) -> list[str]:
+        return [
             str(self.executable),
             "start",
             "--no-browser",
@@ -492,75 +379,6 @@ class LocalLabelStudio:
             # moving the server somewhere nobody looks.
             "--debug",
         ]  # fmt: skip
-        with open(self.log_path, "ab") as log:
-            log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(command)}\n".encode())
-            log.flush()
-            self._proc = subprocess.Popen(
-                command,
-                cwd=self.data_dir,
-                env=self._server_env(credentials),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # own process group, survives our exit
-            )
-        record = {
-            "pid": self._proc.pid,
-            "host": self.host,
-            "port": self.port,
-            "started_at": time.time(),
-        }
-        (self.data_dir / PID_FILE).write_text(json.dumps(record), encoding="utf-8")
-        return self._proc.pid
-
-    def _running_record(self) -> dict | None:
-        """The pid file's record if that process is alive and is our server for this folder."""
-        try:
-            record = json.loads((self.data_dir / PID_FILE).read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
-            return None
-        if not self._is_our_process(record.get("pid")):
-            return None
-        return record
-
-    def _is_our_process(self, pid: int | None) -> bool:
-        if not pid or not _alive(pid):
-            return False
-        try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            return False
-        args = [arg.decode(errors="replace") for arg in argv]
-        return any(arg.endswith("label-studio") for arg in args) and str(self.data_dir) in args
-
-    def _wait_healthy(self, pid: int, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        with httpx.Client(base_url=self.url, timeout=5) as client:
-            while True:
-                if not _alive(pid):
-                    self._raise_exited(pid)
-                with contextlib.suppress(httpx.HTTPError):
-                    if client.get("/health").status_code == 200:
-                        return
-                if time.monotonic() > deadline:
-                    raise LabelStudioUnavailable(
-                        f"Label Studio did not answer {self.url}/health within {timeout:.0f} s; "
-                        f"see {self.log_path}",
-                        {"log": _tail(self.log_path)},
-                    )
-                time.sleep(0.25)
-
-    def _raise_exited(self, pid: int) -> None:
-        code = self._proc.poll() if self._proc and self._proc.pid == pid else None
-        tail = _tail(self.log_path)
-        if any("port is already in use" in line for line in tail):
-            raise PortBusy(
-                self.host, self.port, "another process (it took the port while we started)"
-            )
-        raise LabelStudioUnavailable(
-            f"Label Studio exited during start (exit code {code}); see {self.log_path}",
-            {"log": tail},
-        )
 
     def _verified_status(self, pid: int) -> ServerStatus:
         """Status of the running server, after checking its admin token with a real request."""
@@ -587,31 +405,9 @@ class LocalLabelStudio:
             token=credentials.token,
         )
 
-    def _stop(self, pid: int, timeout: float) -> None:
-        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, sig)  # the server leads its own group (start_new_session)
-            deadline = time.monotonic() + wait
-            while time.monotonic() < deadline:
-                if self._proc is not None and self._proc.pid == pid:
-                    # Our own child: reap it, or it lingers as a zombie.
-                    if self._proc.poll() is not None:
-                        return
-                elif not _alive(pid):
-                    return
-                time.sleep(0.1)
-        raise LabelStudioError(f"Label Studio (pid {pid}) survived SIGKILL")
-
-    def _version(self, url: str, timeout: float = 5.0) -> str | None:
-        try:
-            response = httpx.get(f"{url}/api/version", timeout=timeout)
-            return response.json().get("release") if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError):
-            return None
-
     def _port_holder(self) -> str:
         # short: a squatter that accepts and never answers must not stall the refusal
-        version = self._version(f"http://{self.host}:{self.port}", timeout=1.0)
+        version = probe_version(f"http://{self.host}:{self.port}", timeout=1.0)
         if version:
             return f"another Label Studio ({version}), not ours for {self.data_dir}"
         return "a process that is not Label Studio"
@@ -623,38 +419,6 @@ class LocalLabelStudio:
                 f"no Label Studio server runs on {self.data_dir}; call up() first"
             )
         return status
-
-    @staticmethod
-    def _find_user(api: httpx.Client, email: str) -> dict | None:
-        response = api.get("/api/users/")
-        _expect(response, 200, "listing users")
-        wanted = email.strip().lower()
-        return next((u for u in response.json() if u["email"].lower() == wanted), None)
-
-    @staticmethod
-    def _sign_up(api: httpx.Client, email: str, password: str) -> None:
-        invite = api.get("/api/invite")
-        _expect(invite, 200, "reading the invite link")
-        signup_url = invite.json()["invite_url"]
-        # A separate, cookie-less client: the sign-up logs the new user in.
-        with httpx.Client(base_url=api.base_url, timeout=30) as browser:
-            page = browser.get(signup_url)
-            _expect(page, 200, "opening the sign-up page")
-            response = browser.post(
-                signup_url,
-                data={
-                    "email": email,
-                    "password": password,
-                    "csrfmiddlewaretoken": _csrf_token(page),
-                },
-                headers={"Referer": f"{api.base_url}user/signup/"},
-            )
-        if response.status_code != 302:
-            errors = _form_errors(response.text)
-            raise UserRejected(
-                f"Label Studio refused to create {email}: {errors or f'HTTP {response.status_code}'}",
-                {email: [errors or f"HTTP {response.status_code}"]},
-            )
 
     def _reset_password(self, email: str, password: str) -> None:
         result = subprocess.run(
@@ -682,64 +446,3 @@ def _make_private_dir(folder: Path) -> None:
 
 def _is_template(folder: Path) -> bool:
     return (folder / DATABASE_FILE).is_file() and (folder / CREDENTIALS_FILE).is_file()
-
-
-def _alive(pid: int) -> bool:
-    """True while any thread of the process runs; a fully exited zombie counts as dead."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # After SIGTERM the group leader turns zombie before its other threads are gone.
-    for task in Path(f"/proc/{pid}/task").glob("*/stat"):
-        with contextlib.suppress(OSError):
-            if task.read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                return True
-    return False
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive advisory lock on ``path`` between processes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _expect(response: httpx.Response, status: int, doing: str) -> None:
-    if response.status_code != status:
-        raise LabelStudioError(
-            f"Label Studio answered HTTP {response.status_code} when {doing}",
-            {str(response.request.url): [response.text[:300]]},
-        )
-
-
-def _csrf_token(page: httpx.Response) -> str:
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-    if match:
-        return match.group(1)
-    token = page.cookies.get("csrftoken")
-    if not token:
-        raise LabelStudioError(f"no CSRF token on {page.request.url}")
-    return token
-
-
-def _form_errors(html: str) -> str:
-    """The messages a Django form page shows, joined; '' if none."""
-    items = re.findall(r'<ul class="[^"]*errors?[^"]*">(.*?)</ul>', html, flags=re.S)
-    messages = [m for block in items for m in re.findall(r"<li>(.*?)</li>", block, re.S)]
-    messages += re.findall(r'<p class="error">(.*?)</p>', html, flags=re.S)  # the login form's
-    return "; ".join(dict.fromkeys(html_lib.unescape(m.strip()) for m in messages))
-
-
-def _tail(path: Path, lines: int = 20) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
-    except FileNotFoundError:
-        return []

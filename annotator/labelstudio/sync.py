@@ -36,7 +36,8 @@ from ..errors import LabelStudioError, LabelStudioUnavailable
 from ..models import LabelStudioProject, LabelStudioTask, utcnow
 from ..vocabulary import STORE_VERDICTS
 from .client import LabelStudioClient
-from .gather import AppliedChange, Gatherer, _aware, _id_of, _ls_time
+from .gather import AppliedChange, Gatherer, _id_of, _ls_time
+from .reconcile import _aware
 
 __all__ = ["SyncReport", "sync", "SYNC_OVERLAP"]
 
