@@ -24,6 +24,9 @@ fewer than ``min_judgments`` judgments, a tie, or ``support`` below
 Pass ``by`` (a Series mapping unit to group, e.g. mention to claim) to pool
 all judgments of a group's units into one verdict per group.
 
+One module though past 400 lines: both methods end in the same tie and status
+rules (``_verdicts``), which is what makes their verdicts comparable.
+
 >>> import pandas as pd
 >>> from annotator.verdicts.table import judgments
 >>> j = judgments(pd.DataFrame({

@@ -31,7 +31,8 @@ Definitions (the stated rules):
 
 Per group (e.g. per claim, :func:`agreement_by_group`) the same formulas run
 vectorised over all groups at once, by hand, because one library call per
-claim was measured too slow; tests hold them to the library values.
+claim was measured too slow; tests hold them to the library values.  They live
+in :mod:`annotator.verdicts._group_agreement` and are re-exported here.
 
 >>> import pandas as pd
 >>> from annotator.verdicts.table import judgments
@@ -57,7 +58,7 @@ import pandas as pd
 from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa as sm_fleiss_kappa
 
 from annotator.errors import InputError
-from annotator.verdicts._vector import distinct_per_group, group_codes
+from annotator.verdicts._group_agreement import agreement_by_group
 from annotator.verdicts.table import Judgments, LabelSet
 
 __all__ = [
@@ -285,79 +286,6 @@ def project_agreement(j: Judgments) -> AgreementReport:
     )
 
 
-def agreement_by_group(j: Judgments, by: pd.Series) -> pd.DataFrame:
-    """Alpha (nominal and linear), Fleiss' kappa and percent agreement per group.
-
-    ``by`` maps each unit to its group (e.g. mention to claim).  One row per
-    group with a judged unit: ``n_units``, ``n_judgments``, ``n_annotators``,
-    then for each figure its value and ``<figure>_reason`` (None when
-    defined); ``fleiss_units`` is how many units Fleiss' kappa used.  Values
-    equal :func:`krippendorff_alpha`, :func:`fleiss_kappa` and
-    :func:`percent_agreement` on each group's units to the last digits.
-    """
-    unit_group, index = group_codes(j.units, by)
-    groups = len(index)
-    counts = j.counts
-    n = counts.sum(axis=1)
-    pairable = n >= 2
-    judgment_group = unit_group[j.unit]
-    n_annotators = distinct_per_group(judgment_group, j.annotator, groups, len(j.annotators))
-    g_pairable = np.bincount(unit_group[pairable], minlength=groups)
-    used = np.column_stack(
-        [
-            np.bincount(unit_group[pairable], weights=counts[pairable, c], minlength=groups)
-            for c in range(len(j.labels))
-        ]
-    )
-    base = np.select(
-        [n_annotators == 1, g_pairable == 0, (used > 0).sum(axis=1) == 1],
-        ["only one annotator", "no unit with two or more judgments", "only one label used"],
-        default="",
-    )
-
-    frame = pd.DataFrame(
-        {
-            "n_units": np.bincount(unit_group, minlength=groups),
-            "n_judgments": np.bincount(judgment_group, minlength=groups),
-            "n_annotators": n_annotators,
-        },
-        index=index,
-    )
-    metrics = {"alpha_nominal": j.labels.distance("nominal")}
-    if j.labels.ordered:
-        metrics["alpha_linear"] = j.labels.distance("linear")
-    for name, distance in metrics.items():
-        value = _alpha_by_group(counts, unit_group, groups, distance)
-        reason = np.where(
-            base != "", base, np.where(np.isfinite(value), "", "expected disagreement is zero")
-        )
-        _put(frame, name, value, reason)
-    if not j.labels.ordered:
-        _put(
-            frame, "alpha_linear", np.full(groups, np.nan), np.full(groups, "labels have no order")
-        )
-    kappa, fleiss_units = _fleiss_by_group(counts, unit_group, groups)
-    # the modal units alone may use one label even where the group uses more
-    _put(
-        frame,
-        "fleiss_kappa",
-        kappa,
-        np.where(base != "", base, np.where(np.isfinite(kappa), "", "only one label used")),
-    )
-    frame["fleiss_units"] = fleiss_units
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = (counts * (counts - 1)).sum(axis=1) / (n * (n - 1))
-        percent = (
-            np.bincount(unit_group[pairable], weights=share[pairable], minlength=groups)
-            / g_pairable
-        )
-    percent_reason = np.where(
-        n_annotators == 1, "only one annotator", "no unit with two or more judgments"
-    )
-    _put(frame, "percent_agreement", percent, np.where(g_pairable == 0, percent_reason, ""))
-    return frame
-
-
 def _undefined(j: Judgments, pairable_counts: np.ndarray) -> str | None:
     """Why a chance-corrected figure over these pairable units is undefined."""
     if j.n_judgments == 0:
@@ -416,61 +344,3 @@ def _kappa_row(
     if len(rows) == 1 and len(cols) == 1 and rows[0] == cols[0]:
         return total, agreement, np.nan, f"{only} {labels.labels[rows[0]]}: chance agreement is 1"
     return total, agreement, float(cohens_kappa(table, return_results=False)), None
-
-
-def _alpha_by_group(
-    counts: np.ndarray, unit_group: np.ndarray, groups: int, distance: np.ndarray
-) -> np.ndarray:
-    """Krippendorff's alpha of each group, from the coincidence matrices."""
-    k = counts.shape[1]
-    n = counts.sum(axis=1)
-    pairable = n >= 2
-    c = counts[pairable].astype(float)
-    weight = 1.0 / (n[pairable] - 1)
-    g = unit_group[pairable]
-    observed = np.empty((groups, k, k))
-    for a in range(k):
-        for b in range(k):
-            pair = c[:, a] * (c[:, b] - (a == b))
-            observed[:, a, b] = np.bincount(g, weights=pair * weight, minlength=groups)
-    n_v = observed.sum(axis=1)
-    total = n_v.sum(axis=1)
-    expected = n_v[:, :, None] * n_v[:, None, :] - n_v[:, :, None] * np.eye(k)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        expected /= (total - 1)[:, None, None]
-        return 1 - (observed * distance).sum(axis=(1, 2)) / (expected * distance).sum(axis=(1, 2))
-
-
-def _fleiss_by_group(
-    counts: np.ndarray, unit_group: np.ndarray, groups: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Fleiss' kappa of each group on its units with the modal number of judgments."""
-    n = counts.sum(axis=1)
-    top = int(n.max(initial=0))
-    sizes = np.bincount(unit_group * (top + 1) + n, minlength=groups * (top + 1)).reshape(
-        groups, top + 1
-    )
-    sizes[:, :2] = 0
-    modal = top - np.argmax(sizes[:, ::-1], axis=1)
-    chosen = (n == modal[unit_group]) & (n >= 2)
-    g = unit_group[chosen]
-    c, m = counts[chosen].astype(float), n[chosen].astype(float)
-    units = np.bincount(g, minlength=groups)
-    p_unit = ((c * c).sum(axis=1) - m) / (m * (m - 1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p_mean = np.bincount(g, weights=p_unit, minlength=groups) / units
-        totals = np.column_stack(
-            [np.bincount(g, weights=c[:, x], minlength=groups) for x in range(c.shape[1])]
-        )
-        p_cat = totals / totals.sum(axis=1, keepdims=True)
-        p_exp = (p_cat * p_cat).sum(axis=1)
-        kappa = (p_mean - p_exp) / (1 - p_exp)
-    return np.where(units > 0, kappa, np.nan), units
-
-
-def _put(frame: pd.DataFrame, name: str, value: np.ndarray, reason: np.ndarray) -> None:
-    undefined = reason != ""
-    frame[name] = np.where(undefined, np.nan, value)
-    frame[f"{name}_reason"] = pd.Series(
-        np.where(undefined, reason, None), index=frame.index, dtype=object
-    )

@@ -33,6 +33,9 @@ Labels, units and annotators that are strings are stripped of surrounding
 white space; labels are otherwise matched exactly (``"Confirmed"`` is not
 ``"confirmed"``).
 
+One module though past 400 lines: the rules above, the label set they check
+against and the table they produce are one contract, read and changed together.
+
 >>> import pandas as pd
 >>> j = judgments(pd.DataFrame({
 ...     "unit": ["m1", "m1", "m2", "m2"],
@@ -297,6 +300,47 @@ def _validate(
     on_unknown: str,
     where: Callable[[int], str],
 ) -> Judgments:
+    """The module's rules applied in their stated order; ``where`` names a row position."""
+    _check_shape(data, order_by, on_unknown)
+    unit, annotator, label = (stripped(data[c]) for c in COLUMNS)
+    for name, column in (("unit", unit), ("annotator", annotator)):
+        _reject_blank(column, f"empty {name}", f"no {name}", where)
+    if order_by is not None:
+        _reject_blank(
+            stripped(data[order_by]), f"empty {order_by!r}, needed to order duplicates", f"no {order_by}", where
+        )
+    empty = blank(label)
+    codes = _label_codes(label, labels)
+    unknown = ~empty & (codes < 0)
+    dropped: dict[str, int] = {}
+    if unknown.any():
+        if on_unknown == "error":
+            allowed = ", ".join(map(str, labels.labels))
+            raise invalid_rows(
+                "label outside the label set",
+                [where(p) for p in np.flatnonzero(unknown)],
+                [f"unknown label {v!r} (allowed: {allowed})" for v in label.to_numpy()[unknown]],
+            )
+        dropped["unknown label"] = int(unknown.sum())
+    unit_codes, units = _factorize(unit, "unit")
+    annotator_codes, annotators = _factorize(annotator, "annotator")
+    pair = pd.Series(unit_codes * len(annotators) + annotator_codes)
+    duplicated = pair.duplicated(keep=False).to_numpy()
+    keep = np.ones(len(data), dtype=bool)
+    if duplicated.any():
+        if order_by is None:
+            raise _duplicates_error(unit.to_numpy(), annotator.to_numpy(), np.flatnonzero(duplicated), where)
+        superseded = _superseded(data, order_by, pair)
+        keep &= ~superseded
+        dropped["superseded duplicate"] = int(superseded.sum())
+    if (empty & keep).any():
+        dropped["empty label"] = int((empty & keep).sum())
+    keep &= ~empty & ~unknown
+    return _encoded(unit_codes[keep], units, annotator_codes[keep], annotators, codes[keep], labels, dropped)
+
+
+def _check_shape(data: pd.DataFrame, order_by: str | None, on_unknown: str) -> None:
+    """Raise unless ``data`` is a table with the columns asked for and ``on_unknown`` a rule."""
     if not isinstance(data, pd.DataFrame):
         raise InputError("judgments must be a table", {"data": [f"got {type(data).__name__}"]})
     if on_unknown not in ("error", "drop"):
@@ -311,73 +355,37 @@ def _validate(
             f"missing column(s): {', '.join(missing)}",
             {"columns": [f"missing {c!r}" for c in missing]},
         )
-    unit, annotator, label = (stripped(data[c]) for c in COLUMNS)
-    row_numbers = np.arange(len(data))
 
-    for name, column in (("unit", unit), ("annotator", annotator)):
-        missing_value = blank(column)
-        if missing_value.any():
-            rows = row_numbers[missing_value]
-            raise invalid_rows(
-                f"empty {name}", [where(p) for p in rows], [f"no {name}"] * len(rows)
-            )
-    if order_by is not None:
-        missing_value = blank(stripped(data[order_by]))
-        if missing_value.any():
-            rows = row_numbers[missing_value]
-            raise invalid_rows(
-                f"empty {order_by!r}, needed to order duplicates",
-                [where(p) for p in rows],
-                [f"no {order_by}"] * len(rows),
-            )
 
-    empty = blank(label)
+def _reject_blank(column: pd.Series, message: str, detail: str, where: Callable[[int], str]) -> None:
+    rows = np.flatnonzero(blank(column))
+    if len(rows):
+        raise invalid_rows(message, [where(p) for p in rows], [detail] * len(rows))
+
+
+def _label_codes(label: pd.Series, labels: LabelSet) -> np.ndarray:
+    """Each row's position in ``labels`` (-1: blank or unknown), matching each distinct value once."""
     value_codes, values = pd.factorize(label)
-    codes = np.where(
+    return np.where(
         value_codes >= 0,
         pd.Index(list(labels.labels), dtype=object).get_indexer(values)[value_codes],
         -1,
     )
-    unknown = ~empty & (codes < 0)
-    dropped: dict[str, int] = {}
-    if unknown.any():
-        if on_unknown == "error":
-            rows = row_numbers[unknown]
-            allowed = ", ".join(map(str, labels.labels))
-            raise invalid_rows(
-                "label outside the label set",
-                [where(p) for p in rows],
-                [f"unknown label {v!r} (allowed: {allowed})" for v in label.to_numpy()[unknown]],
-            )
-        dropped["unknown label"] = int(unknown.sum())
 
-    unit_codes, units = _factorize(unit, "unit")
-    annotator_codes, annotators = _factorize(annotator, "annotator")
-    pair = pd.Series(unit_codes * len(annotators) + annotator_codes)
-    keep = np.ones(len(data), dtype=bool)
-    duplicated = pair.duplicated(keep=False).to_numpy()
-    if duplicated.any():
-        if order_by is None:
-            raise _duplicates_error(
-                unit.to_numpy(), annotator.to_numpy(), row_numbers[duplicated], where
-            )
-        try:
-            order = np.argsort(data[order_by].to_numpy(), kind="stable")
-        except TypeError:
-            raise InputError(
-                f"{order_by!r} values cannot be ordered",
-                {order_by: ["mixed types; use one type, e.g. ISO 8601 timestamps"]},
-            ) from None
-        superseded = np.zeros(len(data), dtype=bool)
-        superseded[order[pair.iloc[order].duplicated(keep="last").to_numpy()]] = True
-        keep &= ~superseded
-        dropped["superseded duplicate"] = int(superseded.sum())
-    if (empty & keep).any():
-        dropped["empty label"] = int((empty & keep).sum())
-    keep &= ~empty & ~unknown
-    return _encoded(
-        unit_codes[keep], units, annotator_codes[keep], annotators, codes[keep], labels, dropped
-    )
+
+def _superseded(data: pd.DataFrame, order_by: str, pair: pd.Series) -> np.ndarray:
+    """The rows a later judgment of the same (unit, annotator) ``pair`` replaces:
+    the greatest ``order_by`` value wins, the later row on equal values."""
+    try:
+        order = np.argsort(data[order_by].to_numpy(), kind="stable")
+    except TypeError:
+        raise InputError(
+            f"{order_by!r} values cannot be ordered",
+            {order_by: ["mixed types; use one type, e.g. ISO 8601 timestamps"]},
+        ) from None
+    superseded = np.zeros(len(data), dtype=bool)
+    superseded[order[pair.iloc[order].duplicated(keep="last").to_numpy()]] = True
+    return superseded
 
 
 def _encoded(
