@@ -2,7 +2,9 @@
 
 The request (or CLI command) owns the transaction: services only ``add`` and
 ``flush``; :func:`transaction` commits at the end or rolls everything back, so a
-rejected file or request stores nothing.
+rejected file or request stores nothing.  A GET, HEAD or OPTIONS request reads in
+a read-only transaction: the database itself refuses a write there, so no read
+can lock rows or rebuild what it shows.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import REPO_ROOT, Settings
 
 __all__ = [
+    "SAFE_METHODS",
     "make_engine",
     "init_app",
     "get_session",
@@ -34,6 +37,9 @@ __all__ = [
     "alembic_config",
     "conflict_free_insert",
 ]
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @functools.lru_cache(maxsize=16)
@@ -72,6 +78,13 @@ def make_engine(url: str) -> sa.Engine:
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
 
+        @sa.event.listens_for(engine, "checkin")
+        def _writable_again(dbapi_connection, _record):
+            # query_only outlives the transaction on SQLite: lift it before the
+            # pool hands the connection to a writer.
+            if dbapi_connection is not None:
+                dbapi_connection.execute("PRAGMA query_only = OFF")
+
     return engine
 
 
@@ -104,19 +117,49 @@ def init_app(app: Flask, settings: Settings) -> None:
     """Give ``app`` an engine and a session per request, closed at teardown."""
     engine = make_engine(settings.database_url)
     app.extensions["annotator.engine"] = engine
-    app.extensions["annotator.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    sa.event.listen(sessions, "after_begin", _read_only_in_safe_requests)
+    app.extensions["annotator.sessionmaker"] = sessions
+    app.teardown_request(_close_request_session)
     app.teardown_appcontext(_close_session)
 
 
+_SESSION = "annotator.db_session"
+
+
 def get_session() -> Session:
-    """The session of the current request or CLI command."""
-    if "db_session" not in g:
-        g.db_session = current_app.extensions["annotator.sessionmaker"]()
-    return g.db_session
+    """The session of the current request (read-only in a GET), or of the CLI command
+    or app context outside a request.
+
+    A request's session lives in its WSGI environ, so it is the request's own even
+    when requests share an app context (as tests' do) and ends with the request.
+    """
+    scope = request.environ if has_request_context() else g.__dict__
+    session = scope.get(_SESSION)
+    if session is None:
+        session = scope[_SESSION] = current_app.extensions["annotator.sessionmaker"]()
+    return session
+
+
+def _read_only_in_safe_requests(_session: Session, _transaction, connection: sa.Connection) -> None:
+    """Make a transaction begun by a GET, HEAD or OPTIONS request refuse writes,
+    in the database itself."""
+    if not (has_request_context() and request.method in SAFE_METHODS):
+        return
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA query_only = ON")
+
+
+def _close_request_session(_exc: BaseException | None) -> None:
+    session = request.environ.pop(_SESSION, None)
+    if session is not None:
+        session.close()
 
 
 def _close_session(_exc: BaseException | None) -> None:
-    session = g.pop("db_session", None)
+    session = g.pop(_SESSION, None)
     if session is not None:
         session.close()
 

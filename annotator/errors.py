@@ -127,6 +127,13 @@ class Conflict(AnnotatorError):
     kind = "conflict"
 
 
+class NotReady(AnnotatorError):
+    """What a read would show has not been built yet (a write path or start-up builds it)."""
+
+    status = 503
+    kind = "not_ready"
+
+
 class LabelStudioError(AnnotatorError):
     """Label Studio answered, but not as expected."""
 

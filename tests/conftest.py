@@ -22,12 +22,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from flask import current_app
 
 from annotator import create_app
 from annotator.db import make_engine, upgrade
 from annotator.errors import LabelStudioUnavailable
 from annotator.labelstudio.server import LocalLabelStudio, ensure_template, find_executable, free_port
 from annotator.db import get_session
+from annotator.services.verdicts import update_verdict_sets
 from annotator.models import (
     Annotator,
     Article,
@@ -185,7 +187,8 @@ def fresh_labelstudio(tmp_path, labelstudio_template):
 def seeded_app(database_url, tmp_path, labelstudio):
     """The service on a fresh store holding the seeds and their catalogue, pointed at
     the session's Label Studio under a project key of its own."""
-    from annotator.cli.store import ingest_paths, load_catalogue_file
+    from annotator.cli.catalogue import load_catalogue_file
+    from annotator.cli.store import ingest_paths
 
     app = create_app(
         {
@@ -216,6 +219,9 @@ class Store:
         self._numbers = itertools.count(1)
 
     def commit(self) -> None:
+        """Store what was written and bring the verdict sets up to date, as the
+        service's write paths do (these rows were written directly)."""
+        update_verdict_sets(self.session, current_app.extensions["annotator.rules"].verdicts)
         self.session.commit()
 
     def annotator(self, name: str, *, simulated: bool = False) -> Annotator:

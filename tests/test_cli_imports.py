@@ -1,6 +1,7 @@
-"""The command line starts light: importing it, ``--help`` and ``status`` load none of
-the heavy libraries, nor the app's layers that pull them in (each command imports what
-it needs when it runs; ``bench/cli_startup.py`` times the result).
+"""The command line starts light: importing it, ``--help`` (the verdict, agreement and
+adjudication subcommands' too) and ``status`` load none of the heavy libraries, nor the
+app's layers that pull them in (each command imports what it needs when it runs;
+``bench/cli_startup.py`` times the result).
 
 Checked on ``sys.modules`` of a fresh interpreter, so nothing here depends on timing.
 """
@@ -55,10 +56,36 @@ def _loaded(modules: set[str], names: list[str]) -> list[str]:
     return [name for name in names if name in modules or any(m.startswith(f"{name}.") for m in modules)]
 
 
+#: Every group of subcommands, and each subcommand, answers ``--help`` as lightly.
+HELP = [
+    "verdicts",
+    "verdicts list",
+    "verdicts claim",
+    "verdicts mentions",
+    "verdicts csv",
+    "verdicts rebuild",
+    "agreement",
+    "agreement project",
+    "agreement claims",
+    "agreement claim",
+    "agreement csv",
+    "adjudicate",
+    "adjudications",
+    "adjudications list",
+    "adjudications pending",
+    "adjudications pending-mentions",
+]
+
+
+def _invoke(*args: str) -> str:
+    return f"from annotator.cli import main\nmain({list(args)!r}, standalone_mode=False)"
+
+
 COMMANDS = {
     "import": "import annotator.cli",
-    "--help": "from annotator.cli import main\nmain(['--help'], standalone_mode=False)",
-    "status": "from annotator.cli import main\nmain(['status'], standalone_mode=False)",
+    "--help": _invoke("--help"),
+    "status": _invoke("status"),
+    **{f"{command} --help": _invoke(*command.split(), "--help") for command in HELP},
 }
 
 

@@ -19,7 +19,7 @@ LAYERS = [
     {"rules"},
     {"services"},
     {"labelstudio", "reports"},
-    {"intake"},
+    {"intake", "edits"},
     {"api", "cli", "__init__", "__main__"},
 ]
 #: Within one layer, these parts do not import each other.

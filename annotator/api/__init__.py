@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from .. import __version__
 from ..errors import AnnotatorError, flatten_messages
 
-__all__ = ["init_app", "AnnotatorApi"]
+__all__ = ["init_app", "AnnotatorApi", "build_verdict_sets"]
 
 SWAGGER_UI_STATIC = "/api/docs/static/"
 
@@ -67,7 +67,19 @@ def _integrity_error(error: IntegrityError):
 
 def init_app(app: Flask) -> None:
     """Register the blueprints, the error handlers and the docs page."""
-    from . import articles, claims, home, labelstudio, mentions, meta, reports, verdicts, webhooks
+    from . import (
+        adjudications,
+        agreement,
+        articles,
+        claims,
+        home,
+        labelstudio,
+        mentions,
+        meta,
+        reports,
+        verdicts,
+        webhooks,
+    )
 
     app.config.update(
         API_TITLE="annotator",
@@ -89,6 +101,26 @@ def init_app(app: Flask) -> None:
     def swagger_ui_static(filename: str):
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
-    for module in (meta, articles, claims, mentions, labelstudio, webhooks, verdicts, reports, home):
+    for module in (
+        meta, articles, claims, mentions, labelstudio, webhooks, verdicts, agreement, adjudications, reports, home
+    ):
         api.register_blueprint(module.blp)
     app.extensions["annotator.api"] = api
+    build_verdict_sets(app)
+
+
+def build_verdict_sets(app: Flask) -> None:
+    """Build (or bring up to date) every verdict set before the first request: the
+    GET views only read them, and the write paths keep them fresh from here on.
+
+    A store not yet at the newest schema is left alone: `annotator db upgrade`
+    migrates it, and the reads say what to do until the service restarts
+    (``annotator serve`` calls this again just before it listens).
+    """
+    from ..db import current_revision, head_revision, transaction
+    from ..services.verdicts import update_verdict_sets
+
+    if current_revision(app.extensions["annotator.engine"]) != head_revision():
+        return
+    with app.app_context(), transaction() as session:
+        update_verdict_sets(session, app.extensions["annotator.rules"].verdicts)

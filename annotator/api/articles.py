@@ -9,10 +9,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 
+from .. import edits
 from ..db import get_session, transaction
 from ..errors import InputError, NotFound
 from ..models import Article, ArticleRevision
-from ..services.articles import ingest_file
 from .pagination import page_schema, paginate
 from .schemas import (
     ArticleDetailSchema,
@@ -87,7 +87,7 @@ class Articles(MethodView):
                 if not storage.filename:
                     raise InputError("each uploaded file needs a file name (its extension picks the format)")
                 reports.append(
-                    ingest_file(session, storage.read(), source=storage.filename, settings=settings, rules=rules)
+                    edits.ingest(session, storage.read(), source=storage.filename, settings=settings, rules=rules)
                 )
         return {"files": reports}
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 from sqlalchemy.orm import selectinload
 
+from .. import edits
 from ..db import get_session, transaction
-from ..errors import InputError, NotFound
-from ..models import Article, ArticleRevision, Mention
+from ..models import ArticleRevision, Mention
 from ..services import mentions as service
 from .pagination import page_schema, paginate
 from .schemas import (
@@ -21,6 +22,10 @@ from .schemas import (
     MentionSchema,
     MentionSpansSchema,
 )
+
+def _rules():
+    return current_app.extensions["annotator.rules"]
+
 
 blp = Blueprint(
     "mentions",
@@ -54,15 +59,13 @@ class Mentions(MethodView):
     def post(self, data):
         """Add a mention of a claim at given spans of an article's current revision."""
         with transaction() as session:
-            article = session.get(Article, data["article_id"])
-            if article is None:
-                raise NotFound(f"no article with id {data['article_id']}", {"article_id": ["unknown article"]})
-            return service.add_mention(
+            return edits.add_mention(
                 session,
+                article_id=data["article_id"],
                 claim_id=data["claim_id"],
-                revision=article.current,
                 spans=data["spans"],
                 decided_by=data.get("decided_by"),
+                rules=_rules(),
             )
 
 
@@ -78,7 +81,7 @@ class MentionById(MethodView):
     def patch(self, data, mention_id: int):
         """Replace a mention's evidence spans."""
         with transaction() as session:
-            return service.set_spans(session, mention_id, data["spans"], decided_by=data.get("decided_by"))
+            return edits.set_spans(session, mention_id, data["spans"], decided_by=data.get("decided_by"), rules=_rules())
 
 
 @blp.route("/<int:mention_id>/accept")
@@ -88,14 +91,9 @@ class MentionAccept(MethodView):
     def post(self, data, mention_id: int):
         """Accept a mention; a suggestion must name the claim it is evidence for."""
         with transaction() as session:
-            mention = service.get_mention(session, mention_id)
-            claim_id = data.get("claim_id") or mention.claim_id
-            if claim_id is None:
-                raise InputError(
-                    "a suggested sentence needs a claim to be accepted for",
-                    {"claim_id": ["give the id of the claim this sentence is evidence for"]},
-                )
-            return service.accept_mention(session, mention_id, claim_id=claim_id, decided_by=data.get("decided_by"))
+            return edits.accept_mention(
+                session, mention_id, claim_id=data.get("claim_id"), decided_by=data.get("decided_by"), rules=_rules()
+            )
 
 
 @blp.route("/<int:mention_id>/reject")
@@ -105,4 +103,4 @@ class MentionReject(MethodView):
     def post(self, data, mention_id: int):
         """Reject a mention (a suggestion that is not check-worthy, or a wrong location)."""
         with transaction() as session:
-            return service.reject_mention(session, mention_id, decided_by=data.get("decided_by"))
+            return edits.reject_mention(session, mention_id, decided_by=data.get("decided_by"), rules=_rules())

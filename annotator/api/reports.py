@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from ..db import transaction
+from ..db import get_session
 from ..errors import NotFound
 from ..reports.build import FORMATS, json_chunks, render, write_reports
 from ..reports.service import project_report
@@ -65,13 +65,12 @@ class ExportFileSchema(Schema):
 
 
 def _report(args: dict) -> dict:
-    with transaction() as session:
-        return project_report(
-            session,
-            project_key=args.get("project"),
-            method=args.get("method"),
-            include_simulated=args["include_simulated"],
-        )
+    return project_report(
+        get_session(),
+        project_key=args.get("project"),
+        method=args.get("method"),
+        include_simulated=args["include_simulated"],
+    )
 
 
 @blp.route("/download/<kind>")

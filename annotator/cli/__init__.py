@@ -8,7 +8,17 @@ rejected (nothing stored), 4 not found, 5 conflict with stored data, 6 Label
 Studio unreachable, 7 Label Studio refused.
 """
 
-from . import labelstudio, reports, service, store, verdicts  # noqa: F401  (they register their commands)
+from . import (  # noqa: F401  (they register their commands)
+    adjudication,
+    agreement,
+    catalogue,
+    labelstudio,
+    reports,
+    service,
+    status,
+    store,
+    verdicts,
+)
 from .base import main
 
 __all__ = ["main"]

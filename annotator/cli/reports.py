@@ -17,9 +17,12 @@ def write_project_reports(formats: list[str], *, name=None, project=None, method
     from ..db import transaction
     from ..reports.build import write_reports
     from ..reports.service import project_report
+    from ..services.verdicts import verdict_set
 
     settings = current_app.extensions["annotator.settings"]
     with transaction() as session:
+        # the CLI is its own writer: it brings the set up to date before reading it
+        verdict_set(session, current_app.extensions["annotator.rules"].verdicts, method, include_simulated)
         data = project_report(session, project_key=project, method=method, include_simulated=include_simulated)
     written = write_reports(data, formats, settings.exports_dir, name=name)
     summary = data["summary"]

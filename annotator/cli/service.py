@@ -13,7 +13,8 @@ from ..vocabulary import REPORT_FORMATS
 from .base import current_cli_app, main, with_app
 from .labelstudio import run_push, run_sync, start_labelstudio
 from .reports import write_project_reports
-from .store import articles_list, ingest_paths, load_catalogue_file
+from .catalogue import load_catalogue_file
+from .store import articles_list, ingest_paths
 
 
 @main.command()
@@ -30,9 +31,11 @@ def openapi(output) -> None:
 def _serve(host: str, port: int) -> None:
     import waitress
 
+    from ..api import build_verdict_sets
     from ..intake import start_background_sync
 
     app = current_cli_app(api=True)
+    build_verdict_sets(app)  # `run` may have created and filled the store since the app was built
     settings = app.extensions["annotator.settings"]
     if settings.sync_interval > 0:
         start_background_sync(app, settings.sync_interval)

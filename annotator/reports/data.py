@@ -20,7 +20,7 @@ from .. import __version__
 from ..models import Annotator, ArticleRevision, Claim, Judgment, JudgmentState, Mention, MentionStatus, VerdictStatus, utcnow
 from ..rules.reports import ReportConfig
 from ..rules.verdicts import VerdictRules
-from ..services.verdicts import claim_page, judgment_rows, verdict_set
+from ..services.verdicts import claim_page, judgment_rows, stored_set
 from ..services.verdicts.agreement import claims_agreement, full_agreement
 from ..services.verdicts.table import MAX_CLAIMS_IN_QUERY
 from ..services.verdicts.views import article_facts, mention_rows, scored_mentions, timelines
@@ -133,7 +133,7 @@ def report_data(
 
     The summary and the agreement figures cover the whole project (one claim, for a
     claim's page); the claims, their mentions and judgments only the ``scope``."""
-    target = verdict_set(session, rules, method, include_simulated)
+    target = stored_set(session, rules, method, include_simulated)
     listing = claim_page(
         session, rules, method=target.method, include_simulated=include_simulated,
         status=scope.status, claim_id=scope.claim_id, page=scope.page, per_page=scope.per_page,
@@ -141,8 +141,10 @@ def report_data(
     only = None if scope.claim_id is None else [scope.claim_id]
     table, frame = scored_mentions(session, rules, target, include_simulated, only)
     shown = [v["claim_id"] for v in listing["items"]]
-    per_claim = _mentions(session, rules, table, frame, target.method, include_simulated, only or shown, scope.evidence)
-    lines = timelines(table, rules)
+    per_claim = _mentions(
+        session, rules, table, frame, target.method, include_simulated, shown, scope.evidence, whole=only is None
+    )
+    lines = timelines(table, rules, shown)
     figures = {row["claim_id"]: row for row in claims_agreement(table)}
     claims_by_id = {claim.id: claim for claim in session.scalars(sa.select(Claim))}
     claims = [
@@ -167,10 +169,14 @@ def report_data(
     return data
 
 
-def _mentions(session, rules, table, frame, method, include_simulated, shown, evidence) -> dict[str, list[dict]]:
+def _mentions(
+    session, rules, table, frame, method, include_simulated, shown, evidence, *, whole: bool
+) -> dict[str, list[dict]]:
     """Per claim shown, its mentions; with ``evidence``, their quoted spans and the
-    judgments that count (else empty: the live overview charts the mentions only)."""
-    whole = len(shown) == len(table.claims)
+    judgments that count (else empty: the live overview charts the mentions only).
+
+    ``whole``: ``table`` holds every claim of the store (else only those shown)."""
+    whole = whole and len(shown) == len(table.claims)
     if not whole:
         frame = frame[frame["claim"].isin(shown)]
     only = None if whole or len(shown) > MAX_CLAIMS_IN_QUERY else shown

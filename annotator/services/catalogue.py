@@ -12,12 +12,12 @@ import dataclasses
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..errors import CatalogueError
+from ..errors import CatalogueError, Conflict, NotFound
 from ..ingest.catalogue import Catalogue, load_catalogue
 from ..ingest.locate import locate_quote, validate_spans
-from ..models import Article, Claim, Mention, MentionOrigin, MentionStatus
+from ..models import Article, Claim, Judgment, LabelStudioTask, Mention, MentionOrigin, MentionStatus
 
-__all__ = ["CatalogueReport", "store_catalogue"]
+__all__ = ["CatalogueReport", "store_catalogue", "get_claim", "add_claim", "update_claim", "delete_claim"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +33,8 @@ class CatalogueReport:
     match_methods: dict[str, int]
     #: claims in the store that this file no longer names (kept: they may have judgments)
     not_in_file: tuple[str, ...]
+    #: the claims this file names
+    claim_ids: tuple[str, ...] = ()
 
 
 def store_catalogue(session: Session, data: bytes | str, *, source: str, fuzzy_threshold: float) -> CatalogueReport:
@@ -63,8 +65,66 @@ def store_catalogue(session: Session, data: bytes | str, *, source: str, fuzzy_t
         source=source,
         match_methods=methods,
         not_in_file=tuple(sorted(stored - named)),
+        claim_ids=tuple(sorted(named)),
         **counts,
     )
+
+
+def get_claim(session: Session, claim_id: str) -> Claim:
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound(f"no claim with id {claim_id!r}", {"claim_id": ["unknown claim id"]})
+    return claim
+
+
+def add_claim(session: Session, data: dict) -> Claim:
+    """One claim added by hand (``data``: a validated ``ClaimCreateSchema``)."""
+    if session.get(Claim, data["id"]) is not None:
+        raise Conflict(f"claim {data['id']!r} exists", {"id": ["choose another id, or change the claim"]})
+    claim = Claim(**data)
+    session.add(claim)
+    session.flush()
+    return claim
+
+
+def update_claim(session: Session, claim_id: str, changes: dict) -> Claim:
+    """Reword a claim (its id is stable)."""
+    claim = get_claim(session, claim_id)
+    for key, value in changes.items():
+        setattr(claim, key, value)
+    session.flush()
+    return claim
+
+
+def delete_claim(session: Session, claim_id: str) -> None:
+    """Delete a claim and its mentions, refused while judgments or Label Studio tasks
+    depend on it."""
+    claim = get_claim(session, claim_id)
+    judged = session.scalar(
+        sa.select(sa.func.count(Judgment.id)).join(Mention).where(Mention.claim_id == claim_id)
+    )
+    if judged:
+        raise Conflict(
+            f"claim {claim_id!r} has {judged} judgment(s); deleting it would lose them",
+            {"claim_id": ["keep the claim; reword it instead"]},
+        )
+    mention_ids = {m.id for m in claim.mentions}
+    pushed = [
+        ls_id
+        for ls_id, in_task in session.execute(sa.select(LabelStudioTask.ls_task_id, LabelStudioTask.mention_ids))
+        if mention_ids.intersection(in_task)
+    ]
+    if pushed:
+        # Tasks address their claims by position: removing one would renumber the rest.
+        raise Conflict(
+            f"claim {claim_id!r} is in {len(pushed)} Label Studio task(s) (e.g. task {pushed[0]});"
+            " deleting it would renumber the claims annotators see",
+            {"claim_id": ["keep the claim; reject its mentions or reword it instead"]},
+        )
+    for mention in list(claim.mentions):
+        session.delete(mention)
+    session.delete(claim)
+    session.flush()
 
 
 def _locate_all(session: Session, catalogue: Catalogue, threshold: float):

@@ -105,9 +105,16 @@ def store_suggestions(session: Session, revision: ArticleRevision, rules: Checkw
     return added
 
 
-def accept_mention(session: Session, mention_id: int, *, claim_id: str, decided_by: str | None) -> Mention:
-    """Accept a mention as evidence of ``claim_id`` (a suggestion gets its claim here)."""
+def accept_mention(session: Session, mention_id: int, *, claim_id: str | None, decided_by: str | None) -> Mention:
+    """Accept a mention as evidence of ``claim_id`` (default: its own claim; a
+    suggestion gets its claim here)."""
     mention = get_mention(session, mention_id)
+    claim_id = claim_id or mention.claim_id
+    if claim_id is None:
+        raise InputError(
+            "a suggested sentence needs a claim to be accepted for",
+            {"claim_id": ["give the id of the claim this sentence is evidence for"]},
+        )
     if session.get(Claim, claim_id) is None:
         raise NotFound(f"no claim with id {claim_id!r}", {"claim_id": ["unknown claim id"]})
     if mention.claim_id is not None and mention.claim_id != claim_id:

@@ -62,7 +62,8 @@ def served_app(database_url, tmp_path, labelstudio):
     Yields ``(app, base_url, recorder)``; ``recorder.calls`` lists the requests served.
     """
     from annotator import create_app
-    from annotator.cli.store import ingest_paths, load_catalogue_file
+    from annotator.cli.catalogue import load_catalogue_file
+    from annotator.cli.store import ingest_paths
 
     recorder = _Recorder()
     # Bind first (port 0: no race for a "free" port), then build the app knowing its URL.

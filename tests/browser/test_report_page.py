@@ -21,6 +21,7 @@ from annotator.db import transaction
 from annotator.models import Annotator, Judgment, JudgmentState, Mention, MentionOrigin, MentionStatus, Verdict
 from annotator.reports.html import render_html
 from annotator.reports.service import project_report
+from annotator.services.verdicts import update_verdict_sets
 
 pytestmark = pytest.mark.browser
 
@@ -138,6 +139,8 @@ def test_the_report_page_live_and_as_a_file(browser, served_app, tmp_path):
     with app.app_context():
         with transaction() as session:
             mentions = judge_the_seed_story(session)
+            # written directly: bring the verdict sets up to date as the write paths do
+            update_verdict_sets(session, app.extensions["annotator.rules"].verdicts)
         with transaction() as session:
             data = project_report(session)
 

@@ -92,7 +92,7 @@ def test_a_broken_file_stops_the_service_at_start_up(tmp_path):
 
     result = CliRunner().invoke(
         main,
-        ["verdicts", "--csv", str(REPO / "README.md")],
+        ["verdicts", "csv", str(REPO / "README.md")],
         env={"ANNOTATOR_CONFIG_DIR": str(config), "ANNOTATOR_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"},
     )
     assert result.exit_code == 3

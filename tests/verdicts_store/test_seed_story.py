@@ -75,12 +75,12 @@ def test_the_seed_story_agreement_through_the_api(client, seed_story):
 
 
 def test_the_seed_story_through_the_cli_with_an_adjudication(cli, client, seed_story, store):
-    listed = cli("verdicts", "--include-simulated")
+    listed = cli("verdicts", "list", "--include-simulated")
     assert listed.exit_code == 0
     for claim in seed_story["claims"]:
         assert claim in listed.output
-    assert "Krippendorff's alpha (nominal)" in cli("agreement", "--include-simulated").output
-    pending = json.loads(cli("adjudications", "--pending", "--include-simulated", "--json").output)["claims"]
+    assert "Krippendorff's alpha (nominal)" in cli("agreement", "project", "--include-simulated").output
+    pending = json.loads(cli("adjudications", "pending", "--include-simulated", "--json").output)["claims"]
     if pending:
         target = pending[0]["claim_id"]
     else:

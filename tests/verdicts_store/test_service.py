@@ -255,14 +255,14 @@ def test_new_claims_appear_and_a_change_of_rules_rebuilds(store, story, rules):
 def test_refresh_scores_with_the_stored_model_and_refits_when_stale(store, story, rules):
     generous = dataclasses.replace(rules, dawid_skene=dataclasses.replace(rules.dawid_skene, refit_share=1.0))
     target = service.verdict_set(store.session, generous, "dawid-skene")
-    store.commit()
+    store.session.commit()  # not store.commit(): that would rebuild under the app's rules
     store.session.refresh(target)
     fitted_at = target.fitted_at
     troops = store.session.get(Mention, story["mentions"]["troops-a3"])
     citra = store.session.get(Annotator, story["annotators"]["citra"])
     store.judge(troops, citra, "confirmed")
     service.refresh_verdicts(store.session, {"troops"}, rules=generous)
-    store.commit()
+    store.session.commit()  # not store.commit(): that would rebuild under the app's rules
     store.session.refresh(target)
     assert target.fitted_at == fitted_at  # scored with the stored model
     assert target.changed_since_fit == 9  # the claim's judgments now
@@ -274,7 +274,7 @@ def test_refresh_scores_with_the_stored_model_and_refits_when_stale(store, story
     )
     # past the refit share: refitted
     service.refresh_verdicts(store.session, {"troops"}, rules=generous)
-    store.commit()
+    store.session.commit()  # not store.commit(): that would rebuild under the app's rules
     store.session.refresh(target)
     assert target.fitted_at != fitted_at and target.changed_since_fit == 0
     assert target.model_judgments == 17
@@ -284,17 +284,29 @@ def test_refresh_scores_with_the_stored_model_and_refits_when_stale(store, story
     dewi = store.annotator("dewi")
     store.judge(shells, dewi, "denied")
     service.refresh_verdicts(store.session, {"shells"}, rules=generous)
-    store.commit()
+    store.session.commit()  # not store.commit(): that would rebuild under the app's rules
     store.session.refresh(target)
     assert dewi.id in target.model["annotators"]
     assert target.fitted_at != fitted_at and target.changed_since_fit == 0
 
 
 def test_refresh_without_sets_or_claims_does_nothing(store, story, rules):
+    store.session.execute(sa.delete(VerdictSet))
     service.refresh_verdicts(store.session, {"troops"}, rules=rules)
     assert store.session.scalar(sa.select(sa.func.count()).select_from(VerdictSet)) == 0
-    service.verdict_set(store.session, rules)
+    target = service.verdict_set(store.session, rules)
+    signature, computed_at = target.signature, target.computed_at
     service.refresh_verdicts(store.session, (), rules=rules)
+    assert (target.signature, target.computed_at) == (signature, computed_at)
+
+
+def test_refresh_rebuilds_a_set_built_under_other_rules(store, story, rules):
+    strict = dataclasses.replace(rules, status=dataclasses.replace(rules.status, min_judgments=10))
+    target = service.verdict_set(store.session, rules)
+    service.refresh_verdicts(store.session, {"troops"}, rules=strict)
+    assert target.rules == strict.as_dict()
+    judged = [r for r in rows_of(store.session, target).values() if r["n_judgments"]]
+    assert judged and {r["status"] for r in judged} == {"needs adjudication"}
 
 
 # -- claim and mention detail --------------------------------------------------------------------

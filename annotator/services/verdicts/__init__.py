@@ -7,25 +7,27 @@ module            concern
 ``compute``       verdict frames and Dawid–Skene parameters from a table (pure)
 ``sets``          the stored verdict sets: the only writer of claim verdicts
 ``views``         reads: a page of claim verdicts, a claim or mention in detail
+``judgments``     reads: the judgments behind a verdict, counted or why not
 ``adjudication``  an editor's verdict, and the audit trail
 ``agreement``     agreement figures over the store
 ================  =================================================================
 
 Data flows one way: the gathering of judgments (:mod:`annotator.labelstudio`)
 returns the mentions it touched, its caller hands them to
-:func:`refresh_verdicts`, and the readers read the sets.
+:func:`refresh_verdicts` (as does every other write that touches a claim), and
+the readers only read the sets (:func:`stored_set`).
 """
 
 from .adjudication import adjudication_dict, adjudication_dicts, adjudication_trail, record_adjudication
 from .compute import METHODS, claim_frame, fit_model, mention_frame, model_from_params, model_params
-from .sets import rebuild_verdicts, refresh_verdicts, verdict_set
+from .judgments import judgment_rows
+from .sets import rebuild_verdicts, refresh_verdicts, stored_set, update_verdict_sets, verdict_set
 from .table import StoreTable, clean, load_table, require_claim
 from .views import (
     claim_detail,
     claim_page,
     claim_verdict_dict,
     claim_verdict_rows,
-    judgment_rows,
     mention_detail,
     mention_rows_all,
     pending_mentions,
@@ -42,7 +44,9 @@ __all__ = [
     "model_from_params",
     "claim_frame",
     "mention_frame",
+    "stored_set",
     "verdict_set",
+    "update_verdict_sets",
     "rebuild_verdicts",
     "refresh_verdicts",
     "claim_page",

@@ -33,6 +33,7 @@ from .table import clean, load_table, require_claim
 
 __all__ = ["record_adjudication", "adjudication_dict", "adjudication_dicts", "adjudication_trail"]
 
+
 def record_adjudication(
     session: Session,
     rules: VerdictRules,
@@ -54,47 +55,8 @@ def record_adjudication(
     the configured labels, an empty reason or name, a mention of another claim
     or one not accepted: :class:`InputError`.  Flushes; the caller commits.
     """
-    errors: dict[str, list[str]] = {}
-    if verdict not in rules.labels.labels:
-        errors["verdict"] = [f"{verdict!r} is not one of the verdicts: {', '.join(rules.labels.labels)}"]
-    if not (reason or "").strip():
-        errors["reason"] = ["say why: an adjudication needs a reason"]
-    if not (adjudicator or "").strip():
-        errors["adjudicator"] = ["name who decided"]
-    elif len(adjudicator.strip()) > 255:
-        errors["adjudicator"] = ["at most 255 characters"]
-    claim = session.get(Claim, claim_id, with_for_update=True)
-    if claim is None:
-        raise NotFound(f"no claim with id {claim_id!r}", {"claim_id": ["unknown claim"]})
-    if mention_id is not None:
-        mention = session.get(Mention, mention_id)
-        if mention is None:
-            raise NotFound(f"no mention with id {mention_id}", {"mention_id": ["unknown mention"]})
-        if mention.claim_id != claim_id:
-            errors["mention_id"] = [
-                f"mention {mention_id} is a mention of {mention.claim_id!r}, not {claim_id!r}"
-            ]
-        elif mention.status is not MentionStatus.ACCEPTED:
-            errors["mention_id"] = [
-                f"mention {mention_id} is {mention.status.value}: only accepted mentions are judged"
-            ]
-    if errors:
-        raise InputError("the adjudication was not recorded", errors)
-
-    standing = session.scalar(
-        sa.select(Adjudication)
-        .where(
-            Adjudication.claim_id == claim_id,
-            (
-                Adjudication.mention_id.is_(None)
-                if mention_id is None
-                else Adjudication.mention_id == mention_id
-            ),
-            ~sa.exists().where(aliased(Adjudication).replaces_id == Adjudication.id),
-        )
-        .order_by(Adjudication.id.desc())
-        .limit(1)
-    )
+    _check_adjudication(session, rules, claim_id, verdict, reason, adjudicator, mention_id)
+    standing = _standing(session, claim_id, mention_id)
     basis = _basis(session, rules, claim_id, mention_id, include_simulated)
     adjudication = Adjudication(
         claim_id=claim_id,
@@ -109,20 +71,74 @@ def record_adjudication(
     session.flush()
     session.add(AdjudicationBasis(adjudication_id=adjudication.id, **basis))
     if mention_id is None:
-        # it stands in every set at once: no recomputation, the counts stay
-        session.execute(
-            sa.update(ClaimVerdict)
-            .where(ClaimVerdict.claim_id == claim_id)
-            .values(
-                verdict=Verdict(verdict),
-                status=VerdictStatus.ADJUDICATED,
-                reason=None,
-                adjudication_id=adjudication.id,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        _stand_in_every_set(session, adjudication)
     session.flush()
     return adjudication
+
+
+def _stand_in_every_set(session: Session, adjudication: Adjudication) -> None:
+    """Make a claim's adjudication its verdict in every set: no recomputation, the counts stay."""
+    session.execute(
+        sa.update(ClaimVerdict)
+        .where(ClaimVerdict.claim_id == adjudication.claim_id)
+        .values(
+            verdict=adjudication.verdict,
+            status=VerdictStatus.ADJUDICATED,
+            reason=None,
+            adjudication_id=adjudication.id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _check_adjudication(
+    session: Session,
+    rules: VerdictRules,
+    claim_id: str,
+    verdict: str,
+    reason: str,
+    adjudicator: str,
+    mention_id: int | None,
+) -> None:
+    """Raise unless the adjudication can be recorded; locks the claim, so one
+    adjudication of it at a time finds the one standing."""
+    errors: dict[str, list[str]] = {}
+    if verdict not in rules.labels.labels:
+        errors["verdict"] = [f"{verdict!r} is not one of the verdicts: {', '.join(rules.labels.labels)}"]
+    if not (reason or "").strip():
+        errors["reason"] = ["say why: an adjudication needs a reason"]
+    if not (adjudicator or "").strip():
+        errors["adjudicator"] = ["name who decided"]
+    elif len(adjudicator.strip()) > 255:
+        errors["adjudicator"] = ["at most 255 characters"]
+    if session.get(Claim, claim_id, with_for_update=True) is None:
+        raise NotFound(f"no claim with id {claim_id!r}", {"claim_id": ["unknown claim"]})
+    if mention_id is not None:
+        mention = session.get(Mention, mention_id)
+        if mention is None:
+            raise NotFound(f"no mention with id {mention_id}", {"mention_id": ["unknown mention"]})
+        if mention.claim_id != claim_id:
+            errors["mention_id"] = [f"mention {mention_id} is a mention of {mention.claim_id!r}, not {claim_id!r}"]
+        elif mention.status is not MentionStatus.ACCEPTED:
+            errors["mention_id"] = [
+                f"mention {mention_id} is {mention.status.value}: only accepted mentions are judged"
+            ]
+    if errors:
+        raise InputError("the adjudication was not recorded", errors)
+
+
+def _standing(session: Session, claim_id: str, mention_id: int | None) -> Adjudication | None:
+    """The adjudication no later one replaced, of the claim itself or of this mention."""
+    return session.scalar(
+        sa.select(Adjudication)
+        .where(
+            Adjudication.claim_id == claim_id,
+            Adjudication.mention_id.is_(None) if mention_id is None else Adjudication.mention_id == mention_id,
+            ~sa.exists().where(aliased(Adjudication).replaces_id == Adjudication.id),
+        )
+        .order_by(Adjudication.id.desc())
+        .limit(1)
+    )
 
 
 def _basis(
@@ -132,7 +148,7 @@ def _basis(
     table = load_table(session, rules, include_simulated=include_simulated, claim_ids=[claim_id])
     method = rules.method
     target = verdict_set(session, rules, method, include_simulated)
-    model = scoring_model(session, rules, target, table)
+    model = scoring_model(rules, target, table)
     if mention_id is None:
         frame = claim_frame(table, rules, method, model)
         row = frame.loc[claim_id]

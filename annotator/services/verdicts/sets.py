@@ -1,16 +1,19 @@
 """Verdict sets: the stored claim verdicts, and the only code that writes them.
 
 One :class:`~annotator.models.VerdictSet` per (method, population) with one
-:class:`~annotator.models.ClaimVerdict` per catalogue claim.  A set is built on
-first use (:func:`verdict_set`), rebuilt when the rules in ``config/`` change or
-the store changed behind its back (its *signature*: counts and last changes of
-mentions, claims, annotators, revisions and judgments), and otherwise kept fresh
-claim by claim by :func:`refresh_verdicts`, which the callers of the gathering
-(webhook, sync) call with the mentions it touched.  Dawid–Skene sets keep their
-fitted model: a refresh scores the changed claims with it (equal to a full run
-under the same model), and refits everything when an annotator it does not know
-has judged or when the judgments of the claims refreshed since the fit reach
-``dawid_skene.refit_share`` of those it was fitted on.
+:class:`~annotator.models.ClaimVerdict` per catalogue claim.  Reads only read a
+stored set (:func:`stored_set`); the write paths keep the sets fresh:
+:func:`update_verdict_sets` builds every set at start-up (and before a CLI read),
+rebuilding one whose rules in ``config/`` changed or whose store changed behind
+its back (its *signature*: counts and last changes of mentions, claims,
+annotators, revisions and judgments), and every write that changes what a claim's
+verdict depends on — gathering (webhook, sync), catalogue and mention edits,
+ingest — calls :func:`refresh_verdicts` in its transaction with the claims or
+mentions it touched.  Dawid–Skene sets keep their fitted model: a refresh scores
+the changed claims with it (equal to a full run under the same model), and refits
+everything when an annotator it does not know has judged or when the judgments of
+the claims refreshed since the fit reach ``dawid_skene.refit_share`` of those it
+was fitted on.
 """
 
 from __future__ import annotations
@@ -24,14 +27,23 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ...db import conflict_free_insert
+from ...errors import NotReady
 from ...models import Annotator, ArticleRevision, Claim, ClaimVerdict, Judgment, Mention, VerdictSet, utcnow
 from ...rules.verdicts import VerdictRules
 from ...verdicts import DawidSkeneModel, Method, count_column
-from ...vocabulary import STORE_VERDICTS
+from ...vocabulary import METHODS, STORE_VERDICTS
 from .compute import check_method, claim_frame, fit_model, knows_all, model_from_params, model_params, overlay
 from .table import StoreTable, chunks, load_table, standing_adjudications
 
-__all__ = ["verdict_set", "rebuild_verdicts", "refresh_verdicts", "scoring_model"]
+__all__ = [
+    "stored_set",
+    "verdict_set",
+    "update_verdict_sets",
+    "rebuild_verdicts",
+    "refresh_verdicts",
+    "scoring_model",
+]
+
 
 def _signature(session: Session) -> tuple[str, str]:
     """The state of the store a set reflects: (structure, judgments).
@@ -59,12 +71,40 @@ def _signature(session: Session) -> tuple[str, str]:
     return ":".join(row[:-2]), ":".join(row[-2:])
 
 
+def _set_query(method: str, include_simulated: bool) -> sa.Select:
+    return sa.select(VerdictSet).where(
+        VerdictSet.method == method, VerdictSet.include_simulated.is_(include_simulated)
+    )
+
+
+def stored_set(
+    session: Session, rules: VerdictRules, method: str | None = None, include_simulated: bool = False
+) -> VerdictSet:
+    """The set of ``method`` (default: the configured one) as the write paths left it,
+    for a read: never built, refreshed or locked here."""
+    method = method or rules.method
+    check_method(method)
+    found = session.scalar(_set_query(method, include_simulated))
+    if found is None or found.rules != rules.as_dict():
+        population = "with" if include_simulated else "without"
+        raise NotReady(
+            f"the {method} verdicts ({population} simulated annotators) are not built"
+            f" for the rules in config/ yet",
+            {"verdicts": ["restart the service, or run `annotator verdicts rebuild`, to build them"]},
+        )
+    return found
+
+
+def update_verdict_sets(session: Session, rules: VerdictRules) -> list[VerdictSet]:
+    """Every set (each method, with and without simulated annotators), built if
+    missing and rebuilt if stale: what start-up and the CLI's reads do first."""
+    return [verdict_set(session, rules, method, simulated) for method in METHODS for simulated in (False, True)]
+
+
 def _get_set(session: Session, method: str, include_simulated: bool, *, lock: bool = False) -> VerdictSet:
     """The set, created empty if missing; ``lock``: locked for this transaction
     (its latest committed state), so one writer at a time rebuilds or refreshes it."""
-    query = sa.select(VerdictSet).where(
-        VerdictSet.method == method, VerdictSet.include_simulated.is_(include_simulated)
-    )
+    query = _set_query(method, include_simulated)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     found = session.scalar(query)
@@ -191,15 +231,15 @@ def refresh_verdicts(
     mention_ids: Iterable[int] = (),
     rules: VerdictRules,
 ) -> None:
-    """Bring the stored verdicts of these claims up to date after their judgments changed.
+    """Bring the stored verdicts of these claims up to date after a write touched them.
 
-    The callers of the gathering (webhook, sync) call it in the same transaction,
-    with every claim whose judgments changed — a judgment that moved from one
-    claim to another (or to none) changes both — or with the ``mention_ids``
-    judged.  Each existing verdict set recomputes just those claims; a
-    Dawid–Skene set scores them with its stored model, and refits it when the
-    model is stale (see the module docstring).  A set whose rules differ from
-    ``rules`` is left for its next read to rebuild.  Flushes; the caller commits.
+    Every write path calls it in its own transaction, with every claim whose
+    verdict may have changed — a judgment or mention that moved from one claim
+    to another (or to none) changes both — or with the ``mention_ids`` it
+    touched.  Each existing set recomputes just those claims and takes the
+    store's new signature; a Dawid–Skene set scores them with its stored model,
+    and refits it when the model is stale (see the module docstring).  A set
+    built under other rules is rebuilt.  Flushes; the caller commits.
     """
     claims = {str(c) for c in claim_ids if c is not None}
     mention_ids = [int(m) for m in mention_ids if m is not None]
@@ -219,43 +259,52 @@ def refresh_verdicts(
             .execution_options(populate_existing=True)
         )
     )
-    if not sets:
-        return
-    judged = None
+    signature = _signature(session) if sets else ("", "")
     tables: dict[bool, StoreTable] = {}
     for target in sets:
         if target.rules != rules.as_dict():
+            rebuild_verdicts(session, rules, target, signature=signature)
             continue
-        if judged is None:
-            structure, judged = _signature(session)
         key = bool(target.include_simulated)
         if key not in tables:
             tables[key] = load_table(session, rules, include_simulated=key, claim_ids=claims)
-        table = tables[key]
-        model = None
-        if target.method == Method.DAWID_SKENE:
-            model = model_from_params(target.model, rules.labels) if target.model else None
-            changed = target.changed_since_fit + table.judgments.n_judgments
-            limit = rules.dawid_skene.refit_share * (target.model_judgments or 0)
-            if not knows_all(model, table) or (model is not None and changed > limit):
-                rebuild_verdicts(session, rules, target, signature=(structure, judged))
-                continue
-            target.changed_since_fit = changed
-        _write_rows(session, target, claim_frame(table, rules, target.method, model), rules, sorted(claims))
-        # the structure part stays: a change there made without a refresh still rebuilds
-        target.signature = f"{target.signature.partition('|')[0]}|{judged}"
-        target.computed_at = utcnow()
+        _refresh_claims(session, rules, target, tables[key], sorted(claims), signature)
     session.flush()
 
 
-def scoring_model(
-    session: Session, rules: VerdictRules, target: VerdictSet, table: StoreTable
-) -> DawidSkeneModel | None:
-    """The set's model, refitted first if it cannot score ``table``."""
+def _refresh_claims(
+    session: Session,
+    rules: VerdictRules,
+    target: VerdictSet,
+    table: StoreTable,
+    claims: list[str],
+    signature: tuple[str, str],
+) -> None:
+    """Recompute ``claims`` of one set from their ``table`` (or refit a stale model)."""
+    model = None
+    if target.method == Method.DAWID_SKENE:
+        model = model_from_params(target.model, rules.labels) if target.model else None
+        changed = target.changed_since_fit + table.judgments.n_judgments
+        limit = rules.dawid_skene.refit_share * (target.model_judgments or 0)
+        if not knows_all(model, table) or (model is not None and changed > limit):
+            rebuild_verdicts(session, rules, target, signature=signature)
+            return
+        target.changed_since_fit = changed
+    _write_rows(session, target, claim_frame(table, rules, target.method, model), rules, claims)
+    # the caller passed every claim its write touched: the whole set is now current
+    target.signature = "|".join(signature)
+    target.computed_at = utcnow()
+
+
+def scoring_model(rules: VerdictRules, target: VerdictSet, table: StoreTable) -> DawidSkeneModel | None:
+    """The set's Dawid–Skene model (None for other methods), which a fresh set's
+    refreshes keep able to score every annotator in ``table``."""
     if target.method != Method.DAWID_SKENE:
         return None
     model = model_from_params(target.model, rules.labels) if target.model else None
     if not knows_all(model, table):
-        rebuild_verdicts(session, rules, target)
-        model = model_from_params(target.model, rules.labels) if target.model else None
+        raise NotReady(
+            f"the {target.method} model has not seen every annotator yet",
+            {"verdicts": ["run `annotator verdicts rebuild --method dawid-skene` to refit it"]},
+        )
     return model

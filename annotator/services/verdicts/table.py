@@ -50,8 +50,6 @@ __all__ = ["StoreTable", "load_table", "standing_adjudications", "require_claim"
 
 
 #: Refreshes of more claims than this load the whole store and cut it down.
-
-
 MAX_CLAIMS_IN_QUERY = 2000
 
 
@@ -108,8 +106,13 @@ class StoreTable:
 
     def unit_of(self, mention_id: int) -> int | None:
         """The unit a mention belongs to (None: not a counted mention)."""
-        unit = self.mention_units.get(int(mention_id))
-        return None if unit is None else int(unit)
+        return self._unit_by_mention.get(int(mention_id))
+
+    @functools.cached_property
+    def _unit_by_mention(self) -> dict[int, int]:
+        # a dict, not the Series: a report asks once per judgment (measured: ~10 µs a
+        # Series lookup, most of the JSON download's time in judgments)
+        return dict(zip(self.mention_units.index.tolist(), self.mention_units.tolist(), strict=True))
 
 
 def chunks(items: list, size: int = 1000) -> list[list]:
@@ -150,23 +153,41 @@ def load_table(
 ) -> StoreTable:
     """Read what counts (see the module docstring) into a :class:`StoreTable`.
 
-    Four narrow queries (claims, annotators, accepted mentions with their
-    revision, active judgments as integer codes), no ORM objects; ``claim_ids``
-    limits them to those claims.
+    Four narrow queries (claims, accepted mentions with their revision,
+    annotators, active judgments as integer codes), no ORM objects, however many
+    claims; ``claim_ids`` limits them to those claims.
     """
     wanted = None if claim_ids is None else {str(c) for c in claim_ids if c is not None}
     in_query = _claim_filter(wanted)
     connection = session.connection()
-
-    claims_q = sa.select(Claim.id).order_by(Claim.id)
-    if in_query is not None:
-        claims_q = claims_q.where(Claim.id.in_(in_query))
-    claims = [c for (c,) in _rows(connection, claims_q)]
-    if wanted is not None:
-        claims = [c for c in claims if c in wanted]
+    claims = _claims(connection, wanted, in_query)
+    found = _accepted_mentions(connection, in_query)
+    if wanted is not None and in_query is None:
+        found = found[found["claim"].isin(claims)]
+    found["unit"] = _units(found)
+    annotators = _annotators(connection)
+    codes = _judgment_codes(connection, include_simulated, in_query)
+    table, dropped = _counted_judgments(
+        codes, found, annotators, rules, include_simulated=include_simulated, whole_store=wanted is None
+    )
+    links, units = _unit_frames(found[found["mention"].to_numpy() == found["unit"].to_numpy()])
+    mention_units = pd.Series(found["unit"].to_numpy(), index=found["mention"].to_numpy(), name="unit")
     claim_index = pd.Index(claims, dtype=object, name="claim")
+    return StoreTable(table, links, claim_index, units, mention_units, annotators, dropped)
 
-    mentions_q = (
+
+def _claims(connection: sa.Connection, wanted: set[str] | None, in_query: list[str] | None) -> list[str]:
+    """The catalogue's claim ids (those ``wanted``, if given), sorted."""
+    query = sa.select(Claim.id).order_by(Claim.id)
+    if in_query is not None:
+        query = query.where(Claim.id.in_(in_query))
+    claims = [c for (c,) in _rows(connection, query)]
+    return claims if wanted is None else [c for c in claims if c in wanted]
+
+
+def _accepted_mentions(connection: sa.Connection, in_query: list[str] | None) -> pd.DataFrame:
+    """Every accepted mention of a claim: mention, article, revision, claim, date, inferred."""
+    query = (
         sa.select(
             Mention.id,
             ArticleRevision.article_id,
@@ -179,10 +200,9 @@ def load_table(
         .where(Mention.status == MentionStatus.ACCEPTED, Mention.claim_id.is_not(None))
     )
     if in_query is not None:
-        mentions_q = mentions_q.where(Mention.claim_id.in_(in_query))
-    rows = _rows(connection, mentions_q)
-    columns = list(zip(*rows)) or [()] * 6
-    found = pd.DataFrame(
+        query = query.where(Mention.claim_id.in_(in_query))
+    columns = list(zip(*_rows(connection, query))) or [()] * 6
+    return pd.DataFrame(
         {
             "mention": np.asarray(columns[0], dtype=np.int64),
             "article": np.asarray(columns[1], dtype=np.int64),
@@ -192,64 +212,78 @@ def load_table(
             "inferred": np.asarray(columns[5], dtype=bool),
         }
     )
-    del rows, columns
-    if wanted is not None and in_query is None:
-        found = found[found["claim"].isin(claims)]
-    # the unit of a (claim, article): its mention in the newest revision, lowest id first
-    found["unit"] = found["mention"]
+
+
+def _units(found: pd.DataFrame) -> pd.Series:
+    """Each mention's unit: the mention of its (claim, article) in the newest revision, lowest id first."""
+    unit = found["mention"].copy()
     shared = found.duplicated(["claim", "article"], keep=False).to_numpy()
     if shared.any():
         several = found[shared].sort_values(
             ["claim", "article", "revision", "mention"], ascending=[True, True, False, True]
         )
         heads_of = several.groupby(["claim", "article"], sort=False)["mention"].transform("first")
-        found.loc[heads_of.index, "unit"] = heads_of.to_numpy()
-    heads = found[found["mention"].to_numpy() == found["unit"].to_numpy()]
+        unit.loc[heads_of.index] = heads_of.to_numpy()
+    return unit
 
+
+def _annotators(connection: sa.Connection) -> pd.DataFrame:
     annotators = pd.DataFrame(
         _rows(connection, sa.select(Annotator.id, Annotator.email, Annotator.name, Annotator.simulated)),
         columns=["id", "email", "name", "simulated"],
     ).set_index("id")
     annotators["simulated"] = annotators["simulated"].astype(bool)
+    return annotators
 
+
+def _judgment_codes(connection: sa.Connection, include_simulated: bool, in_query: list[str] | None) -> np.ndarray:
+    """Active judgments with a verdict as rows of (id, mention, annotator, verdict code)."""
     verdict_code = sa.case(
         {v: i for i, v in enumerate(STORE_VERDICTS)}, value=sa.type_coerce(Judgment.verdict, sa.String)
     )
-    judgments_q = sa.select(Judgment.id, Judgment.mention_id, Judgment.annotator_id, verdict_code).where(
+    query = sa.select(Judgment.id, Judgment.mention_id, Judgment.annotator_id, verdict_code).where(
         Judgment.state == JudgmentState.ACTIVE,
         Judgment.mention_id.is_not(None),
         Judgment.verdict.is_not(None),
     )
     if not include_simulated:
-        judgments_q = judgments_q.where(Judgment.simulated.is_(False))
+        query = query.where(Judgment.simulated.is_(False))
     if in_query is not None:
-        judgments_q = judgments_q.where(
-            Judgment.mention_id.in_(sa.select(Mention.id).where(Mention.claim_id.in_(in_query)))
-        )
-    raw = _ints(_rows(connection, judgments_q), 4)
-    dropped: dict[str, int] = {}
+        query = query.where(Judgment.mention_id.in_(sa.select(Mention.id).where(Mention.claim_id.in_(in_query))))
+    return _ints(_rows(connection, query), 4)
 
-    # judgments of mentions that do not count (pending, rejected, no claim, not asked for)
-    mention_pos = pd.Index(found["mention"].to_numpy()).get_indexer(raw[:, 1])
-    counted = mention_pos >= 0
-    if wanted is None and (~counted).any():
+
+def _counted_judgments(
+    codes: np.ndarray,
+    found: pd.DataFrame,
+    annotators: pd.DataFrame,
+    rules: VerdictRules,
+    *,
+    include_simulated: bool,
+    whole_store: bool,
+) -> tuple[Judgments, dict[str, int]]:
+    """The judgments that count, each in its unit, and how many each rule left out
+    (judgments of mentions that do not count only when reading the whole store)."""
+    dropped: dict[str, int] = {}
+    mention_pos = pd.Index(found["mention"].to_numpy()).get_indexer(codes[:, 1])
+    counted = mention_pos >= 0  # not: pending, rejected, naming no claim, or not asked for
+    if whole_store and (~counted).any():
         dropped["mention not accepted"] = int((~counted).sum())
-    raw, mention_pos = raw[counted], mention_pos[counted]
+    codes, mention_pos = codes[counted], mention_pos[counted]
     if not include_simulated and len(annotators):
         simulated_ids = annotators.index[annotators["simulated"].to_numpy(dtype=bool)].to_numpy()
-        person = ~np.isin(raw[:, 2], simulated_ids)
+        person = ~np.isin(codes[:, 2], simulated_ids)
         if (~person).any():
             dropped["simulated annotator"] = int((~person).sum())
-        raw, mention_pos = raw[person], mention_pos[person]
-
+        codes, mention_pos = codes[person], mention_pos[person]
     table = judgments(
         pd.DataFrame(
             {
                 "unit": found["unit"].to_numpy()[mention_pos],
-                "annotator": raw[:, 2],
-                "label": pd.Categorical.from_codes(raw[:, 3], categories=list(STORE_VERDICTS)),
+                "annotator": codes[:, 2],
+                "label": pd.Categorical.from_codes(codes[:, 3], categories=list(STORE_VERDICTS)),
                 # newest revision wins, then the judgment stored last
-                "order": found["revision"].to_numpy()[mention_pos] * (1 << 40) + raw[:, 0],
+                "order": found["revision"].to_numpy()[mention_pos] * (1 << 40) + codes[:, 0],
             }
         ),
         rules.labels,
@@ -258,7 +292,12 @@ def load_table(
     )
     for rule, count in table.dropped.items():
         dropped[{"unknown label": "verdict not among the configured labels"}.get(rule, rule)] = count
+    return table, dropped
 
+
+def _unit_frames(heads: pd.DataFrame) -> tuple[Mentions, pd.DataFrame]:
+    """From the mentions that name their unit: the core's unit -> claim, article,
+    date links, and per unit its revision and year-inferred flag."""
     link_frame = pd.DataFrame(
         {
             "unit": heads["mention"].to_numpy(),
@@ -275,8 +314,7 @@ def load_table(
         {"revision": heads["revision"].to_numpy(), "inferred": heads["inferred"].to_numpy()},
         index=pd.Index(heads["mention"].to_numpy(), name="unit"),
     )
-    mention_units = pd.Series(found["unit"].to_numpy(), index=found["mention"].to_numpy(), name="unit")
-    return StoreTable(table, links, claim_index, units, mention_units, annotators, dropped)
+    return links, units
 
 
 def standing_adjudications(session: Session, claim_ids: list[str] | None = None) -> list[Adjudication]:

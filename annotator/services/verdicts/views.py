@@ -1,29 +1,26 @@
 """Reading verdicts: plain data for the API, the CLI and the reports.
 
-Claim verdicts come from a fresh verdict set (:func:`~.sets.verdict_set`);
-mention verdicts, a claim's timeline and the judgments behind a verdict are
-computed when asked, from that claim's judgments.
+Claim verdicts come from the stored verdict set (:func:`~.sets.stored_set`),
+which the write paths keep fresh: nothing here writes.  Mention verdicts, a
+claim's timeline and the judgments behind a verdict are computed when asked,
+from that claim's judgments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from ...errors import NotFound
+from ...errors import NotFound, NotReady
 from ...paging import page_envelope
 from ...models import (
     Adjudication,
-    Annotator,
     Article,
     ArticleRevision,
     ClaimVerdict,
-    Judgment,
-    JudgmentState,
     Mention,
     MentionStatus,
     VerdictSet,
@@ -33,7 +30,8 @@ from ...rules.verdicts import VerdictRules
 from ...verdicts import LabelSet, Method, claim_timeline
 from .adjudication import adjudication_dict
 from .compute import counts_of, mention_frame, overlay
-from .sets import scoring_model, verdict_set
+from .judgments import judgment_rows
+from .sets import scoring_model, stored_set
 from .table import MAX_CLAIMS_IN_QUERY, StoreTable, clean, load_table, require_claim, standing_adjudications
 
 __all__ = [
@@ -44,7 +42,6 @@ __all__ = [
     "claim_verdict_dict",
     "claim_detail",
     "mention_detail",
-    "judgment_rows",
     "mention_rows_all",
     "pending_mentions",
     "article_facts",
@@ -104,7 +101,19 @@ def set_summary(session: Session, target: VerdictSet) -> dict[str, Any]:
     }
 
 
-def frame_verdict(row: pd.Series, labels: LabelSet) -> dict[str, Any]:
+def frame_records(frame: pd.DataFrame) -> list[tuple[Any, dict[str, Any]]]:
+    """``(index, row)`` pairs of a verdict frame, each row a plain dict: what
+    ``iterrows`` gives, without building a Series per row (measured: most of a
+    report's time at desk scale went into those)."""
+    index = frame.index
+    if isinstance(index, pd.MultiIndex):  # its tolist() builds every tuple slowly
+        keys = list(zip(*(index.get_level_values(level).tolist() for level in range(index.nlevels))))
+    else:
+        keys = index.tolist()
+    return list(zip(keys, frame.to_dict("records"), strict=True))
+
+
+def frame_verdict(row: dict[str, Any], labels: LabelSet) -> dict[str, Any]:
     """The verdict, its standing and its counts from one row of a verdict frame."""
     return {
         "verdict": row["verdict"],
@@ -112,7 +121,7 @@ def frame_verdict(row: pd.Series, labels: LabelSet) -> dict[str, Any]:
         "reason": row["reason"],
         "support": clean(row["support"]),
         "tie": bool(row["tie"]),
-        "counts": counts_of(dict(row), labels),
+        "counts": counts_of(row, labels),
         "n_judgments": int(row["n_judgments"]),
         "n_annotators": int(row["n_annotators"]),
     }
@@ -157,10 +166,11 @@ def mention_rows(
     articles = article_facts(session, None if len(claims) > MAX_CLAIMS_IN_QUERY else claims)
     by_id = {a.id: a for a in adjudications.values()}
     rows = []
-    units = table.units
-    for unit, row in frame.iterrows():
+    revisions = dict(zip(table.units.index.tolist(), table.units["revision"].tolist(), strict=True))
+    inferred = dict(zip(table.units.index.tolist(), table.units["inferred"].tolist(), strict=True))
+    for unit, row in frame_records(frame):
         article = articles.get(int(row["article"]))
-        revision_number = int(units.at[unit, "revision"])
+        revision_number = int(revisions[unit])
         revision = article["revisions"].get(revision_number) if article else None
         rows.append(
             {
@@ -173,7 +183,7 @@ def mention_rows(
                 "outlet": revision["outlet"] if revision else None,
                 "title": revision["title"] if revision else None,
                 "published_on": clean(row["date"]),
-                "published_year_inferred": bool(units.at[unit, "inferred"]) if clean(row["date"]) else False,
+                "published_year_inferred": bool(inferred[unit]) if clean(row["date"]) else False,
                 "method": method,
                 **frame_verdict(row, rules.labels),
                 "computed_verdict": row["computed_verdict"],
@@ -214,19 +224,27 @@ def article_facts(session: Session, claim_ids: list[str] | None) -> dict[int, di
     return facts
 
 
-def timelines(table: StoreTable, rules: VerdictRules) -> dict[str, list[dict[str, Any]]]:
-    """Per claim, its majority verdict as of each publication date of its judged mentions."""
+def timelines(
+    table: StoreTable, rules: VerdictRules, claim_ids: list[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Per claim (of ``claim_ids``; None: of the table), its majority verdict as of each
+    publication date of its judged mentions."""
     links = table.mentions.frame
     dated = links.loc[links.index.isin(table.judgments.units) & links["date"].notna()]
     if table.judgments.n_judgments == 0 or dated.empty:
         return {}
-    published = dated.groupby(["claim", "date"]).groups
+    published: dict[tuple, list[int]] = {}
+    for unit, claim, date in zip(dated.index.tolist(), dated["claim"].tolist(), dated["date"].tolist(), strict=True):
+        published.setdefault((claim, date), []).append(int(unit))
     out: dict[str, list[dict[str, Any]]] = {}
-    for (claim, date), row in claim_timeline(table.judgments, table.mentions, rules.status).iterrows():
+    steps = claim_timeline(table.judgments, table.mentions, rules.status)
+    if claim_ids is not None:
+        steps = steps[steps.index.get_level_values("claim").isin(claim_ids)]
+    for (claim, date), row in frame_records(steps):
         out.setdefault(claim, []).append(
             {
                 "date": clean(date),
-                "mention_ids": sorted(int(u) for u in published.get((claim, date), [])),
+                "mention_ids": sorted(published.get((claim, date), [])),
                 "method": Method.MAJORITY.value,
                 **frame_verdict(row, rules.labels),
                 "n_articles": int(row["n_articles"]),
@@ -245,7 +263,21 @@ def scored_mentions(
     """The judgment table of these claims (None: every claim) and its mention verdicts
     under ``target``'s method (Dawid–Skene scored with the set's model)."""
     table = load_table(session, rules, include_simulated=include_simulated, claim_ids=claim_ids)
-    return table, mention_frame(table, rules, target.method, scoring_model(session, rules, target, table))
+    return table, mention_frame(table, rules, target.method, scoring_model(rules, target, table))
+
+
+def _mention_views(
+    session: Session,
+    rules: VerdictRules,
+    method: str | None,
+    include_simulated: bool,
+    claim_ids: list[str] | None,
+) -> tuple[VerdictSet, StoreTable, list[dict[str, Any]]]:
+    """The stored set of ``method``, and under it the judgment table and the mention
+    rows (:func:`mention_rows`) of these claims (None: every claim)."""
+    target = stored_set(session, rules, method, include_simulated)
+    table, frame = scored_mentions(session, rules, target, include_simulated, claim_ids)
+    return target, table, mention_rows(session, table, frame, rules, target.method)
 
 
 def claim_detail(
@@ -257,16 +289,14 @@ def claim_detail(
 ) -> dict[str, Any]:
     """A claim's verdict, its mentions' verdicts by publication date, and its timeline."""
     require_claim(session, claim_id)
-    target = verdict_set(session, rules, method, include_simulated)
+    target, table, rows = _mention_views(session, rules, method, include_simulated, [claim_id])
     row = session.scalars(claim_verdict_rows(target, claim_id=claim_id)).one_or_none()
-    if row is None:  # the claim was added after the set's signature was taken in this transaction
-        target = verdict_set(session, rules, method, include_simulated, refit=True)
-        row = session.scalars(claim_verdict_rows(target, claim_id=claim_id)).one()
-    table, frame = scored_mentions(session, rules, target, include_simulated, [claim_id])
+    if row is None:  # every write of a claim refreshes its verdict: only a racing reader sees this
+        raise NotReady(f"claim {claim_id!r} has no stored verdict yet", {"claim_id": ["try again in a moment"]})
     return claim_verdict_dict(row, target, rules.labels) | {
         "rules": rules.as_dict() | {"method": target.method},
         "dropped": table.dropped,
-        "mentions": mention_rows(session, table, frame, rules, target.method),
+        "mentions": rows,
         "timeline": timelines(table, rules).get(claim_id, []),
     }
 
@@ -288,87 +318,14 @@ def mention_detail(
             + ("" if mention.claim_id else " and names no claim"),
             {"mention_id": ["only accepted mentions of a claim are judged"]},
         )
-    target = verdict_set(session, rules, method, include_simulated)
-    table, frame = scored_mentions(session, rules, target, include_simulated, [mention.claim_id])
+    _target, table, rows = _mention_views(session, rules, method, include_simulated, [mention.claim_id])
     unit = table.unit_of(mention_id)
     if unit is None:  # pragma: no cover - an accepted mention of a claim is always a unit
         raise NotFound(f"mention {mention_id} has no verdict", {"mention_id": ["not a counted mention"]})
-    rows = mention_rows(session, table, frame.loc[[unit]], rules, target.method)
-    result = rows[0]
+    result = next(row for row in rows if row["mention_id"] == unit)
     result["requested_mention_id"] = mention_id
     result["judgments"] = judgment_rows(session, rules, result["merged_mention_ids"], include_simulated)
     return result
-
-
-def judgment_rows(
-    session: Session,
-    rules: VerdictRules,
-    mention_ids: list[int] | None,
-    include_simulated: bool,
-    *,
-    unit_of: Callable[[int], int | None] | None = None,
-) -> list[dict[str, Any]]:
-    """Every judgment of these mentions (None: of every mention of a claim), each saying
-    whether it counts and if not, why; by judgment id.
-
-    ``unit_of`` names the unit of each mention (default: they are all one unit): an
-    annotator counts once per unit, with the judgment of the newest revision."""
-    query = (
-        sa.select(
-            Judgment.id, Judgment.mention_id, Annotator.id, Annotator.email, Judgment.verdict, Judgment.state,
-            Judgment.simulated, Annotator.simulated, Judgment.confidence, Judgment.note, Judgment.evidence,
-            Judgment.updated_at, ArticleRevision.number,
-        )
-        .join(Annotator, Annotator.id == Judgment.annotator_id)
-        .join(Mention, Mention.id == Judgment.mention_id)
-        .join(ArticleRevision, ArticleRevision.id == Mention.revision_id)
-        .order_by(Judgment.id)
-    )
-    if mention_ids is None:
-        query = query.where(Mention.claim_id.is_not(None))
-    else:
-        query = query.where(Judgment.mention_id.in_(mention_ids))
-    judged = session.execute(query).all()
-    labels = rules.labels.labels
-    why_not: dict[int, str] = {}
-    best: dict[tuple[int | None, int], tuple[tuple[int, int], int]] = {}
-    for jid, mention_id, annotator_id, _email, verdict, state, own_sim, ann_sim, *_rest, revision in judged:
-        if state is not JudgmentState.ACTIVE:
-            why_not[jid] = state.value
-        elif verdict is None:
-            why_not[jid] = "no verdict"
-        elif verdict.value not in labels:
-            why_not[jid] = "verdict not among the configured labels"
-        elif (own_sim or ann_sim) and not include_simulated:
-            why_not[jid] = "simulated"
-        else:
-            who = (unit_of(mention_id) if unit_of else None, annotator_id)
-            previous = best.get(who)
-            if previous is None or (revision, jid) > previous[0]:
-                if previous is not None:
-                    why_not[previous[1]] = f"superseded by judgment {jid}"
-                best[who] = ((revision, jid), jid)
-            else:
-                why_not[jid] = f"superseded by judgment {previous[1]}"
-    return [
-        {
-            "id": jid,
-            "mention_id": mention_id,
-            "annotator_id": annotator_id,
-            "annotator": email,
-            "verdict": verdict.value if verdict else None,
-            "state": state.value,
-            "simulated": bool(own_sim or ann_sim),
-            "confidence": confidence,
-            "note": note,
-            "evidence": evidence,
-            "counted": jid not in why_not,
-            "not_counted_because": why_not.get(jid),
-            "updated_at": updated_at,
-        }
-        for (jid, mention_id, annotator_id, email, verdict, state, own_sim, ann_sim, confidence, note, evidence,
-             updated_at, _revision) in judged
-    ]
 
 
 def mention_rows_all(
@@ -382,9 +339,9 @@ def mention_rows_all(
     and publication date."""
     if claim_id is not None:
         require_claim(session, claim_id)
-    target = verdict_set(session, rules, method, include_simulated)
-    table, frame = scored_mentions(session, rules, target, include_simulated, None if claim_id is None else [claim_id])
-    rows = mention_rows(session, table, frame, rules, target.method)
+    _target, _table, rows = _mention_views(
+        session, rules, method, include_simulated, None if claim_id is None else [claim_id]
+    )
     return sorted(rows, key=lambda r: r["claim_id"])  # stable: dates stay in order within a claim
 
 
@@ -413,7 +370,7 @@ def claim_page(
 ) -> dict[str, Any]:
     """A page of claim verdicts (all of them: ``per_page=None``), by claim id, with the
     set's status counts: what the API's lists, the CLI and the reports show."""
-    target = verdict_set(session, rules, method, include_simulated)
+    target = stored_set(session, rules, method, include_simulated)
     query = claim_verdict_rows(target, status=status, claim_id=claim_id)
     total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     if per_page is not None:
