@@ -80,7 +80,7 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from annotator import create_app  # noqa: E402
 from annotator.db import upgrade  # noqa: E402
 from annotator.labelstudio.client import LabelStudioClient  # noqa: E402
-from annotator.labelstudio.push import _payload, _project_fields, ensure_project, push  # noqa: E402
+from annotator.labelstudio.push import _payload, _plan, _project_fields, _record, _settle_project, push  # noqa: E402
 from annotator.labelstudio.schema import EVIDENCE_LABEL, control_name, label_config  # noqa: E402
 from annotator.rules.project import load_project_config  # noqa: E402
 from annotator.labelstudio.server import LocalLabelStudio, ensure_template, free_port  # noqa: E402
@@ -300,7 +300,8 @@ class Bench:
         settings = dataclasses.replace(self.settings, label_studio_project=key)
         config = load_project_config(settings.rule_file("labelstudio.yaml"))
         with self.maker() as session:
-            ensure_project(session, self.client, settings, config)
+            plan, row = _plan(session, self.client, settings, config)
+            _record(session, self.client, plan, row, _settle_project(self.client, plan))
 
     def reset_judgments(self, project_key: str) -> None:
         with self.maker() as session:

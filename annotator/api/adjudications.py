@@ -10,7 +10,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from ..db import get_session, transaction
 from ..services import verdicts as service
 from ..vocabulary import STORE_VERDICTS, VerdictStatus
-from .pagination import PageArgs, paginate
+from .pagination import PageArgs, page_schema, paginate
 from .verdict_shared import (
     AdjudicationSchema,
     MentionVerdictPageSchema,
@@ -18,7 +18,6 @@ from .verdict_shared import (
     ViewArgs,
     claim_page,
     list_page,
-    page_of,
     rules,
 )
 
@@ -74,7 +73,7 @@ class AdjudicationCreateSchema(Schema):
             raise ValidationError(f"must be one of the configured verdicts: {', '.join(labels)}", "verdict")
 
 
-AdjudicationPageSchema = page_of(AdjudicationSchema, "AdjudicationPageSchema")
+AdjudicationPageSchema = page_schema(AdjudicationSchema)
 
 
 @blp.route("/adjudications", tags=["adjudications"])

@@ -8,8 +8,8 @@ from marshmallow import RAISE, Schema, fields
 
 from ..db import get_session
 from ..services.verdicts import agreement as agreement_service
-from .pagination import PageArgs
-from .verdict_shared import PopulationArgs, list_page, page_of, rules
+from .pagination import PageArgs, page_schema
+from .verdict_shared import PopulationArgs, list_page, rules
 
 __all__ = ["blp"]
 
@@ -121,7 +121,7 @@ class ClaimAgreementRowSchema(Schema):
     percent_agreement = fields.Nested(ClaimFigureSchema)
 
 
-ClaimAgreementPageSchema = page_of(ClaimAgreementRowSchema, "ClaimAgreementPageSchema")
+ClaimAgreementPageSchema = page_schema(ClaimAgreementRowSchema, "ClaimAgreementPageSchema")
 
 
 @blp.route("/agreement", tags=["agreement"])

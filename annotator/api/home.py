@@ -5,7 +5,7 @@ adjudication and one page of the claim list (``page``, ``per_page``, ``status``)
 each claim's articles, evidence and judgments are on ``/claims/<claim_id>``.  The
 same template writes the full report into ``exports/``
 (:func:`annotator.reports.html.render_html`).  Charts are drawn once per
-verdict-set version and page.  The views only read the verdict sets the write
+content (a write to one claim leaves the others' cached).  The views only read the verdict sets the write
 paths keep fresh.
 """
 
@@ -21,7 +21,7 @@ from ..db import get_session
 from ..models import VerdictStatus
 from ..reports.html import PageLinks, render_html
 from ..reports.service import Scope, project_report
-from ..services.verdicts import METHODS, require_claim, stored_set
+from ..services.verdicts import METHODS, require_claim
 from ..vocabulary import values
 
 __all__ = ["blp"]
@@ -102,14 +102,6 @@ def _overview_links(data: dict, args: dict) -> PageLinks:
     )
 
 
-def _version(session, args: dict) -> tuple:
-    """What the charts were drawn from: the verdict set as it stands, and the page."""
-    target = stored_set(
-        session, current_app.extensions["annotator.rules"].verdicts, args.get("method"), args["include_simulated"]
-    )
-    return (target.id, target.computed_at.isoformat(), target.signature, tuple(sorted(_query(args).items())))
-
-
 @blp.route("/")
 class Home(MethodView):
     @blp.arguments(HomeArgs, location="query", unknown=RAISE)
@@ -128,8 +120,7 @@ class Home(MethodView):
         data = project_report(
             session, method=args.get("method"), include_simulated=args["include_simulated"], scope=scope
         )
-        key = _version(session, args)
-        page = render_html(data, downloads=_downloads(args), links=_overview_links(data, args), chart_key=key)
+        page = render_html(data, downloads=_downloads(args), links=_overview_links(data, args), cache_charts=True)
         return Response(page, mimetype="text/html")
 
 
@@ -153,7 +144,6 @@ class ClaimPage(MethodView):
             include_simulated=args["include_simulated"],
             scope=Scope(claim_id=claim_id),
         )
-        key = _version(session, args) + (claim_id,)
         links = PageLinks(overview_url=url_for("home.Home", **_query(args)))
-        page = render_html(data, downloads=_downloads(args), links=links, chart_key=key)
+        page = render_html(data, downloads=_downloads(args), links=links, cache_charts=True)
         return Response(page, mimetype="text/html")

@@ -37,9 +37,10 @@ class PageArgs(Schema):
 _page_schemas: dict[str, type[Schema]] = {}
 
 
-def page_schema(item_schema: type[Schema]) -> type[Schema]:
-    """The page envelope around ``item_schema`` (one class per item schema)."""
-    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+def page_schema(item_schema: type[Schema], name: str | None = None, **extra) -> type[Schema]:
+    """The page envelope around ``item_schema`` (one class per ``name``, by default
+    the item's name + ``PageSchema``), with ``extra`` fields beside the items."""
+    name = name or item_schema.__name__.removesuffix("Schema") + "PageSchema"
     if name not in _page_schemas:
         _page_schemas[name] = Schema.from_dict(
             {
@@ -48,6 +49,7 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
                 "per_page": fields.Integer(),
                 "total": fields.Integer(),
                 "pages": fields.Integer(),
+                **extra,
             },
             name=name,
         )

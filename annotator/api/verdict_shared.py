@@ -18,12 +18,12 @@ from ..paging import page_envelope
 from ..rules.verdicts import VerdictRules
 from ..services import verdicts as service
 from ..vocabulary import METHODS
+from .pagination import page_schema
 
 __all__ = [
     "rules",
     "list_page",
     "claim_page",
-    "page_of",
     "ViewArgs",
     "PopulationArgs",
     "Counts",
@@ -173,22 +173,7 @@ class MentionVerdictSchema(VerdictFields):
     published_year_inferred = fields.Boolean()
 
 
-def page_of(item_schema: type[Schema], name: str, **extra) -> type[Schema]:
-    """The page envelope around ``item_schema``, named ``name``, with ``extra`` fields."""
-    return Schema.from_dict(
-        {
-            "items": fields.List(fields.Nested(item_schema)),
-            "page": fields.Integer(),
-            "per_page": fields.Integer(),
-            "total": fields.Integer(),
-            "pages": fields.Integer(),
-            **extra,
-        },
-        name=name,
-    )
-
-
-VerdictPageSchema = page_of(
+VerdictPageSchema = page_schema(
     ClaimVerdictSchema,
     "ClaimVerdictPageSchema",
     method=fields.String(),
@@ -198,4 +183,4 @@ VerdictPageSchema = page_of(
     ),
     computed_at=fields.DateTime(),
 )
-MentionVerdictPageSchema = page_of(MentionVerdictSchema, "MentionVerdictPageSchema")
+MentionVerdictPageSchema = page_schema(MentionVerdictSchema)

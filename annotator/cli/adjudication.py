@@ -14,11 +14,11 @@ from .verdict_format import (
     json_option,
     jsonable,
     method_option,
-    number,
     population,
+    print_claims,
+    read_claim_page,
     print_mentions,
     verdict_rules,
-    verdict_text,
 )
 
 claim_option = click.option("--claim", "claim_id", help="Only this claim.")
@@ -127,38 +127,13 @@ def adjudications_list(claim_id, as_json) -> None:
 @with_app
 def adjudications_pending(claim_id, method, include_simulated, as_json) -> None:
     """The claims whose verdict needs adjudication, and why."""
-    from ..services.verdicts import claim_page
-
-    with fresh_verdicts(method, include_simulated) as session:
-        page = claim_page(
-            session,
-            verdict_rules(),
-            method=method,
-            include_simulated=include_simulated,
-            status=VerdictStatus.NEEDS_ADJUDICATION.value,
-            claim_id=claim_id,
-            per_page=None,
-        )
+    page = read_claim_page(method, include_simulated, status=VerdictStatus.NEEDS_ADJUDICATION.value, claim_id=claim_id)
     rows = page["items"]
     if as_json:
         echo_json(jsonable({"method": page["method"], "include_simulated": include_simulated, "claims": rows}))
         return
     click.echo(f"{len(rows)} claims need adjudication ({page['method']}, {population(include_simulated)})")
-    echo_table(
-        ["claim", "verdict", "support", "counts", "judg.", "articles", "why"],
-        [
-            [
-                r["claim_id"],
-                verdict_text(r),
-                number(r["support"], 2),
-                counts_text(r["counts"]),
-                str(r["n_judgments"]),
-                str(r["n_articles"]),
-                r["reason"] or "",
-            ]
-            for r in rows
-        ],
-    )
+    print_claims(rows)
 
 
 @adjudications.command("pending-mentions")

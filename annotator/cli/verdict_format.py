@@ -123,3 +123,48 @@ def print_mentions(rows: list[dict], method: str, include_simulated: bool, as_js
             for m in rows
         ],
     )
+
+
+def print_claims(rows: list[dict]) -> None:
+    """Claim verdicts as a table (``verdicts list``, ``adjudications pending``)."""
+    counts = "/".join(label[:4] for label in verdict_rules().labels.labels)
+    echo_table(
+        ["claim", "verdict", "status", "support", counts, "judg.", "annot.", "articles", "why"],
+        [_claim_row(r) for r in rows],
+    )
+
+
+def _claim_row(r: dict) -> list[str]:
+    adjudication = r["adjudication"]
+    adjudicated = (
+        f"by {adjudication['adjudicator']}; computed {r['computed_verdict'] or '-'}" if adjudication else ""
+    )
+    return [
+        r["claim_id"],
+        verdict_text(r),
+        r["status"],
+        number(r["support"], 2),
+        counts_text(r["counts"]),
+        str(r["n_judgments"]),
+        str(r["n_annotators"]),
+        str(r["n_articles"]),
+        r["reason"] or adjudicated,
+    ]
+
+
+def read_claim_page(
+    method: str | None, include_simulated: bool, *, status: str | None = None, claim_id: str | None = None
+) -> dict:
+    """Every claim verdict (of ``status``, or one claim), the set brought up to date first."""
+    from ..services.verdicts import claim_page
+
+    with fresh_verdicts(method, include_simulated) as session:
+        return claim_page(
+            session,
+            verdict_rules(),
+            method=method,
+            include_simulated=include_simulated,
+            status=status,
+            claim_id=claim_id,
+            per_page=None,
+        )

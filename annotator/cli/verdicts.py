@@ -10,6 +10,8 @@ import click
 from .base import echo_json, echo_table, main, with_app
 from .judgments_csv import csv_input, labels_text, read_csv_judgments, table_facts, table_summary
 from .verdict_format import (
+    print_claims,
+    read_claim_page,
     counts_text,
     fresh_verdicts,
     include_simulated_option,
@@ -53,17 +55,7 @@ def verdicts() -> None:
 @with_app
 def verdicts_list(method, include_simulated, status, as_json) -> None:
     """Every claim's verdict, with how many claims have each status."""
-    from ..services.verdicts import claim_page
-
-    with fresh_verdicts(method, include_simulated) as session:
-        page = claim_page(
-            session,
-            verdict_rules(),
-            method=method,
-            include_simulated=include_simulated,
-            status=status,
-            per_page=None,
-        )
+    page = read_claim_page(method, include_simulated, status=status)
     if as_json:
         shown = {key: page[key] for key in ("method", "include_simulated", "statuses")}
         echo_json(jsonable(shown | {"claims": page["items"]}))
@@ -73,29 +65,7 @@ def verdicts_list(method, include_simulated, status, as_json) -> None:
         f"{page['method']}, {population(include_simulated)}: {sum(statuses.values())} claims — "
         + ", ".join(f"{n} {s}" for s, n in statuses.items())
     )
-    counts = "/".join(label[:4] for label in verdict_rules().labels.labels)
-    echo_table(
-        ["claim", "verdict", "status", "support", counts, "judg.", "annot.", "articles", "why"],
-        [_claim_row(r) for r in page["items"]],
-    )
-
-
-def _claim_row(r: dict) -> list[str]:
-    adjudication = r["adjudication"]
-    adjudicated = (
-        f"by {adjudication['adjudicator']}; computed {r['computed_verdict'] or '-'}" if adjudication else ""
-    )
-    return [
-        r["claim_id"],
-        verdict_text(r),
-        r["status"],
-        number(r["support"], 2),
-        counts_text(r["counts"]),
-        str(r["n_judgments"]),
-        str(r["n_annotators"]),
-        str(r["n_articles"]),
-        r["reason"] or adjudicated,
-    ]
+    print_claims(page["items"])
 
 
 @verdicts.command("claim")

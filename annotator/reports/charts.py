@@ -2,8 +2,8 @@
 the page's badges.
 
 matplotlib's settings (rcParams) are global, so one chart is drawn at a time; a live
-page's charts are kept per verdict-set version (:func:`cached_chart`), because drawing
-takes far longer than reading the store.  Every chart's text stays text and its ids are stable, so the same dict draws the same
+page's charts are kept by the data they were drawn from (:func:`cached_chart`), because
+drawing takes far longer than reading the store.  Every chart's text stays text and its ids are stable, so the same dict draws the same
 bytes (see :mod:`annotator.reports.html` for the ids and classes a page relies on).
 """
 
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import collections
 import functools
+import hashlib
 import io
+import json
 import math
 import re
 import threading
@@ -22,7 +24,7 @@ from markupsafe import Markup
 
 from .formatting import figure, number, who
 
-__all__ = ["VERDICT_COLOURS", "label_colours", "cached_chart", "vote_bar", "agreement_chart", "heatmap", "timeline_chart"]
+__all__ = ["VERDICT_COLOURS", "label_colours", "content_key", "cached_chart", "vote_bar", "agreement_chart", "heatmap", "timeline_chart"]
 
 #: Verdict colours, the same in every chart and badge: (fill, text on the fill).
 VERDICT_COLOURS: dict[str, tuple[str, str]] = {
@@ -63,10 +65,16 @@ _RC = {
 _LOCK = threading.Lock()
 
 
-#: Charts drawn for a live page, by (verdict-set version, page, chart): drawing takes
-#: far longer than reading the store, and a set's charts change only when it does.
+#: Charts drawn for live pages, by (what they were drawn from, chart): drawing takes
+#: far longer than reading the store, and a chart changes only when its data does.
 _CHARTS: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
-_CHARTS_KEPT = 64
+_CHARTS_KEPT = 1024  # a desk's claim pages' charts: some tens of KiB each
+
+
+def content_key(*inputs: Any) -> tuple:
+    """A short key for what a chart is drawn from (JSON-ready data)."""
+    encoded = json.dumps(inputs, sort_keys=True, default=str, ensure_ascii=False).encode()
+    return (hashlib.blake2b(encoded, digest_size=16).hexdigest(),)
 
 
 def cached_chart(key: tuple | None, name: str, draw: Callable[[], Any]) -> Any:

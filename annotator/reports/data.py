@@ -145,7 +145,7 @@ def report_data(
         session, rules, table, frame, target.method, include_simulated, shown, scope.evidence, whole=only is None
     )
     lines = timelines(table, rules, shown)
-    figures = {row["claim_id"]: row for row in claims_agreement(table)}
+    figures = {row["claim_id"]: row for row in claims_agreement(table, shown)}
     claims_by_id = {claim.id: claim for claim in session.scalars(sa.select(Claim))}
     claims = [
         _claim_entry(v, claims_by_id[v["claim_id"]], figures.get(v["claim_id"], {}), per_claim.get(v["claim_id"], []),

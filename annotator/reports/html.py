@@ -38,7 +38,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .charts import VERDICT_COLOURS, agreement_chart, cached_chart, heatmap, label_colours, timeline_chart, vote_bar
+from .charts import VERDICT_COLOURS, agreement_chart, cached_chart, content_key, heatmap, label_colours, timeline_chart, vote_bar
 from .formatting import figure, moment, number, percent, slug, web_url, who
 
 __all__ = ["VERDICT_COLOURS", "render_html"]
@@ -290,21 +290,27 @@ def _pending_view(pending: list[dict] | None, claim_views: list[dict]) -> list[d
     ]
 
 
-def _charts(agreement: dict, claims: list[dict], palette, chart_key: tuple | None) -> dict:
-    """The agreement, heatmap and timeline charts, drawn once per ``chart_key``."""
-    heatmap_svg, heatmap_note = cached_chart(chart_key, "heatmap", lambda: heatmap(agreement.get("pairs")))
+def _charts(agreement: dict, claims: list[dict], palette, cache: bool) -> dict:
+    """The agreement, heatmap and timeline charts; a live page's (``cache``) are drawn
+    once per content, so writes to other claims leave a claim page's charts cached."""
+
+    def key(*inputs) -> tuple | None:
+        return content_key(*inputs) if cache else None
+
+    pairs = agreement.get("pairs")
+    heatmap_svg, heatmap_note = cached_chart(key(pairs), "heatmap", lambda: heatmap(pairs))
     return {
-        "agreement_chart": cached_chart(chart_key, "agreement", lambda: agreement_chart(claims)),
+        "agreement_chart": cached_chart(key(claims), "agreement", lambda: agreement_chart(claims)),
         "heatmap": heatmap_svg,
         "heatmap_note": heatmap_note,
-        "timeline_chart": cached_chart(chart_key, "timeline", lambda: timeline_chart(claims, palette)),
+        "timeline_chart": cached_chart(key(claims, palette), "timeline", lambda: timeline_chart(claims, palette)),
     }
 
 
 _NO_CHARTS = {"agreement_chart": None, "heatmap": None, "heatmap_note": None, "timeline_chart": None}
 
 
-def _view(data: dict, downloads: dict[str, str] | None, links: PageLinks, chart_key: tuple | None) -> dict:
+def _view(data: dict, downloads: dict[str, str] | None, links: PageLinks, cache_charts: bool) -> dict:
     rules = data.get("rules") or {}
     claims = data.get("claims") or []
     agreement = data.get("agreement") or {}
@@ -327,7 +333,7 @@ def _view(data: dict, downloads: dict[str, str] | None, links: PageLinks, chart_
             (name, label, figure((agreement.get("project") or {}).get(name), as_percent=name == "percent_agreement"))
             for name, label in _FIGURES.items()
         ],
-        **(_charts(agreement, claims, palette, chart_key) if judged else _NO_CHARTS),
+        **(_charts(agreement, claims, palette, cache_charts) if judged else _NO_CHARTS),
         "pairs": _pairs_view(agreement.get("pairs")) if judged else [],
         "annotators": _annotators_view(agreement.get("annotators")) if judged else [],
         "downloads": downloads or {},
@@ -355,14 +361,14 @@ def render_html(
     *,
     downloads: dict[str, str] | None = None,
     links: PageLinks | None = None,
-    chart_key: tuple | None = None,
+    cache_charts: bool = False,
 ) -> str:
     """The report as one self-contained HTML5 document.
 
     ``data`` is the report dict (:mod:`annotator.reports`).  A live page passes
-    ``downloads`` (label -> same-site URL of the other formats), its ``links`` and a
-    ``chart_key`` naming the verdict-set version and page its charts were drawn for;
-    a file written into ``exports/`` has none of them.
+    ``downloads`` (label -> same-site URL of the other formats), its ``links`` and
+    ``cache_charts`` (keep its charts for the next page drawn from the same data); a
+    file written into ``exports/`` has none of them.
     """
-    view = _view(data, downloads, links or PageLinks(), chart_key)
+    view = _view(data, downloads, links or PageLinks(), cache_charts)
     return _environment().get_template("report.html").render(view=view)

@@ -219,10 +219,10 @@ def claims_agreement_store(
     return claims_agreement(_table(session, rules, include_simulated))
 
 
-def claims_agreement(table: StoreTable) -> list[dict[str, Any]]:
-    """Every claim of ``table``'s figures over its mentions."""
+def claims_agreement(table: StoreTable, claim_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """The figures over its mentions of each claim of ``claim_ids`` (None: of ``table``)."""
     frame = claim_agreement(table.judgments, table.mentions) if len(table.mentions.units) else pd.DataFrame()
-    return claim_rows(frame, table.claims)
+    return claim_rows(frame, table.claims if claim_ids is None else pd.Index(claim_ids))
 
 
 def pairs_store(session: Session, rules: VerdictRules, include_simulated: bool = False) -> dict[str, Any]:

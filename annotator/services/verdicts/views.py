@@ -106,8 +106,12 @@ def frame_records(frame: pd.DataFrame) -> list[tuple[Any, dict[str, Any]]]:
     ``iterrows`` gives, without building a Series per row (measured: most of a
     report's time at desk scale went into those)."""
     index = frame.index
-    if isinstance(index, pd.MultiIndex):  # its tolist() builds every tuple slowly
-        keys = list(zip(*(index.get_level_values(level).tolist() for level in range(index.nlevels))))
+    if isinstance(index, pd.MultiIndex):  # its tolist() boxes every value anew: map the codes
+        columns = []
+        for values, codes in zip(index.levels, index.codes, strict=True):
+            boxed = values.tolist()
+            columns.append([boxed[code] for code in codes.tolist()])
+        keys = list(zip(*columns))
     else:
         keys = index.tolist()
     return list(zip(keys, frame.to_dict("records"), strict=True))
