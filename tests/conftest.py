@@ -29,6 +29,7 @@ from annotator.db import make_engine, upgrade
 from annotator.errors import LabelStudioUnavailable
 from annotator.labelstudio.server import LocalLabelStudio, ensure_template, find_executable, free_port
 from annotator.db import get_session
+from annotator.rules.verdicts import DEFAULT_RULES
 from annotator.services.verdicts import update_verdict_sets
 from annotator.models import (
     Annotator,
@@ -320,6 +321,12 @@ class Store:
             for who, letter in zip(annotators, verdicts, strict=True)
             if letter != "."
         ]
+
+
+@pytest.fixture
+def rules():
+    """The shipped verdict rules' defaults."""
+    return DEFAULT_RULES
 
 
 @pytest.fixture

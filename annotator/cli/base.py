@@ -3,7 +3,7 @@
 The command modules import only what ``--help`` needs at module level; each command
 imports the rest (the store, the services, the verdict core, Label Studio) when it
 runs, so the command line starts in about the time of ``import sqlalchemy, click``
-(``tests/test_cli_imports.py`` holds that, ``bench/cli_startup.py`` measures it).
+(``tests/cli/test_imports.py`` holds that, ``bench/cli_startup.py`` measures it).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from annotator.cli.status import schema_heads
 from annotator.db import head_revision, make_engine, upgrade
 from annotator.models import ArticleRevision, LabelStudioProject, LabelStudioTask
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
 
 

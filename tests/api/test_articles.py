@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 SEED = "000_6d5ce1f4fcefeb83.txt"
 
