@@ -5,8 +5,10 @@ adjudication and one page of the claim list (``page``, ``per_page``, ``status``)
 each claim's articles, evidence and judgments are on ``/claims/<claim_id>``.  The
 same template writes the full report into ``exports/``
 (:func:`annotator.reports.html.render_html`).  Charts are drawn once per
-content (a write to one claim leaves the others' cached).  The views only read the verdict sets the write
-paths keep fresh.
+content (a write to one claim leaves the others' cached); a claim's page links its
+big charts as images (``/claims/<claim_id>/charts/<name>.svg``), so the page shows
+before they are drawn.  The views only read the verdict sets the write paths keep
+fresh.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from marshmallow import RAISE, Schema, fields, validate
 from werkzeug.routing import BuildError
 
 from ..db import get_session
+from ..errors import NotFound
 from ..models import VerdictStatus
-from ..reports.html import PageLinks, render_html
+from ..reports.charts import CHART_TITLES
+from ..reports.html import PageLinks, chart_svg, render_html
 from ..reports.service import Scope, project_report
 from ..services.verdicts import METHODS, require_claim
 from ..vocabulary import values
@@ -145,5 +149,37 @@ class ClaimPage(MethodView):
             scope=Scope(claim_id=claim_id),
         )
         links = PageLinks(overview_url=url_for("home.Home", **_query(args)))
-        page = render_html(data, downloads=_downloads(args), links=links, cache_charts=True)
+
+        def chart_url(name: str) -> str:
+            return url_for("home.ClaimChart", claim_id=claim_id, name=name, **_query(args))
+
+        page = render_html(data, downloads=_downloads(args), links=links, cache_charts=True, chart_url=chart_url)
         return Response(page, mimetype="text/html")
+
+
+@blp.route("/claims/<claim_id>/charts/<name>.svg")
+class ClaimChart(MethodView):
+    @blp.arguments(PopulationArgs, location="query", unknown=RAISE)
+    @blp.response(
+        200,
+        {"type": "string"},
+        content_type="image/svg+xml",
+        description="One chart of a claim's page (agreement, heatmap or timeline), which the page "
+        "links as an image so that it shows before its charts are drawn",
+    )
+    def get(self, args, claim_id: str, name: str):
+        """One chart of a claim's page, as SVG."""
+        if name not in CHART_TITLES:
+            raise NotFound(f"no chart {name!r}", {"name": [f"choose from {', '.join(CHART_TITLES)}"]})
+        session = get_session()
+        require_claim(session, claim_id)
+        data = project_report(
+            session,
+            method=args.get("method"),
+            include_simulated=args["include_simulated"],
+            scope=Scope(claim_id=claim_id),
+        )
+        svg = chart_svg(data, name)
+        if svg is None:
+            raise NotFound(f"claim {claim_id!r} has no {name} chart yet", {"name": ["nothing to chart"]})
+        return Response(str(svg), mimetype="image/svg+xml")

@@ -24,7 +24,25 @@ from markupsafe import Markup
 
 from .formatting import figure, number, who
 
-__all__ = ["VERDICT_COLOURS", "label_colours", "content_key", "cached_chart", "vote_bar", "agreement_chart", "heatmap", "timeline_chart"]
+__all__ = [
+    "VERDICT_COLOURS",
+    "CHART_TITLES",
+    "label_colours",
+    "content_key",
+    "cached_chart",
+    "vote_bar",
+    "agreement_chart",
+    "heatmap",
+    "heatmap_note",
+    "timeline_chart",
+]
+
+#: The page's charts and their titles (what an image of one says when it cannot be shown).
+CHART_TITLES = {
+    "agreement": "Krippendorff's alpha (nominal) per claim",
+    "heatmap": "Cohen's kappa for each pair of annotators",
+    "timeline": "Each mention's verdict by its article's publication date",
+}
 
 #: Verdict colours, the same in every chart and badge: (fill, text on the fill).
 VERDICT_COLOURS: dict[str, tuple[str, str]] = {
@@ -237,20 +255,30 @@ def agreement_chart(claims: list[dict]) -> Markup | None:
         ax.set_axisbelow(True)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
-        return _to_svg(fig, "agreement-claims-chart", "Krippendorff's alpha (nominal) per claim")
+        return _to_svg(fig, "agreement-claims-chart", CHART_TITLES["agreement"])
 
     return _chart(draw)
 
 
-def heatmap(pairs: dict | None) -> tuple[Markup | None, str | None]:
-    """Cohen's kappa per annotator pair as a matrix, or (None, why not)."""
+def heatmap_note(pairs: dict | None) -> str | None:
+    """Why there is no heatmap of ``pairs`` (None: there is one)."""
     pairs = pairs or {}
     people = pairs.get("annotators") or []
-    matrix = pairs.get("matrix") or pairs
-    kappa = matrix.get("kappa") or []
-    units = matrix.get("n_units") or []
+    kappa = (pairs.get("matrix") or pairs).get("kappa") or []
     if len(people) < 2 or len(kappa) != len(people):
-        return None, "Pairwise agreement needs judgments from at least two annotators."
+        return "Pairwise agreement needs judgments from at least two annotators."
+    return None
+
+
+def heatmap(pairs: dict | None) -> tuple[Markup | None, str | None]:
+    """Cohen's kappa per annotator pair as a matrix, or (None, why not)."""
+    note = heatmap_note(pairs)
+    if note is not None:
+        return None, note
+    people = pairs["annotators"]
+    matrix = pairs.get("matrix") or pairs
+    kappa = matrix["kappa"]
+    units = matrix.get("n_units") or []
     names = [
         who(p) + (" (simulated)" if p.get("simulated") and "simulated" not in who(p).lower() else "")
         for p in people
@@ -294,7 +322,7 @@ def heatmap(pairs: dict | None) -> tuple[Markup | None, str | None]:
         bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, extend="min")
         bar.set_label("Cohen's kappa (below 0: pale orange)")
         bar.outline.set_visible(False)
-        return _to_svg(fig, "agreement-heatmap-chart", "Cohen's kappa for each pair of annotators")
+        return _to_svg(fig, "agreement-heatmap-chart", CHART_TITLES["heatmap"])
 
     return _chart(draw), None
 
@@ -347,7 +375,7 @@ class _Timeline:
         self._plot_mentions(ax)
         self._lay_out_axes(ax)
         self._add_legend(ax)
-        return _to_svg(fig, "timeline-chart", "Each mention's verdict by its article's publication date")
+        return _to_svg(fig, "timeline-chart", CHART_TITLES["timeline"])
 
     def _plot_mentions(self, ax) -> None:
         """A dot per mention (hollow when the year is inferred), a line joining a claim's dated ones."""

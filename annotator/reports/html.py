@@ -34,14 +34,28 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
-from .charts import VERDICT_COLOURS, agreement_chart, cached_chart, content_key, heatmap, label_colours, timeline_chart, vote_bar
+from .charts import (
+    CHART_TITLES,
+    VERDICT_COLOURS,
+    agreement_chart,
+    cached_chart,
+    content_key,
+    heatmap,
+    heatmap_note,
+    label_colours,
+    timeline_chart,
+    vote_bar,
+)
 from .formatting import figure, moment, number, percent, slug, web_url, who
 
-__all__ = ["VERDICT_COLOURS", "render_html"]
+__all__ = ["VERDICT_COLOURS", "render_html", "chart_svg"]
 
 _FIGURES = {
     "alpha_nominal": "Krippendorff's alpha (nominal)",
@@ -290,27 +304,65 @@ def _pending_view(pending: list[dict] | None, claim_views: list[dict]) -> list[d
     ]
 
 
-def _charts(agreement: dict, claims: list[dict], palette, cache: bool) -> dict:
-    """The agreement, heatmap and timeline charts; a live page's (``cache``) are drawn
-    once per content, so writes to other claims leave a claim page's charts cached."""
-
-    def key(*inputs) -> tuple | None:
-        return content_key(*inputs) if cache else None
-
+def _drawers(agreement: dict, claims: list[dict], palette) -> dict[str, tuple[tuple, Callable[[], Any]]]:
+    """Per chart of a page: what it is drawn from, and how."""
     pairs = agreement.get("pairs")
-    heatmap_svg, heatmap_note = cached_chart(key(pairs), "heatmap", lambda: heatmap(pairs))
     return {
-        "agreement_chart": cached_chart(key(claims), "agreement", lambda: agreement_chart(claims)),
-        "heatmap": heatmap_svg,
-        "heatmap_note": heatmap_note,
-        "timeline_chart": cached_chart(key(claims, palette), "timeline", lambda: timeline_chart(claims, palette)),
+        "agreement": ((claims,), lambda: agreement_chart(claims)),
+        "heatmap": ((pairs,), lambda: heatmap(pairs)[0]),
+        "timeline": ((claims, palette), lambda: timeline_chart(claims, palette)),
     }
+
+
+def _charts(
+    agreement: dict, claims: list[dict], palette, cache: bool, chart_url: Callable[[str], str] | None
+) -> dict:
+    """The agreement, heatmap and timeline charts.
+
+    A live page's (``cache``) are drawn once per content, so writes to other claims
+    leave a claim page's charts cached; with ``chart_url`` they are not drawn here at
+    all but linked as images (``chart_url(name)``), which its browser fetches while
+    it shows the page: a claim page's charts take far longer to draw than the page
+    to read (bench/README.md).
+    """
+    note = heatmap_note(agreement.get("pairs"))
+    if chart_url is not None:
+        shown = {"agreement": bool(claims), "heatmap": note is None, "timeline": any(c.get("mentions") for c in claims)}
+        charts = {name: _chart_image(chart_url(name), name) if shown[name] else None for name in shown}
+    else:
+        charts = {
+            name: cached_chart(content_key(*inputs) if cache else None, name, draw)
+            for name, (inputs, draw) in _drawers(agreement, claims, palette).items()
+        }
+    return {
+        "agreement_chart": charts["agreement"],
+        "heatmap": charts["heatmap"],
+        "heatmap_note": note,
+        "timeline_chart": charts["timeline"],
+    }
+
+
+def _chart_image(url: str, name: str) -> Markup:
+    return Markup('<img class="chart chart-image" src="{}" alt="{}" loading="lazy">').format(
+        url, CHART_TITLES[name]
+    )
+
+
+def chart_svg(data: dict, name: str) -> Markup | None:
+    """One chart of the page of ``data`` (a :data:`CHART_TITLES` name) as SVG, drawn
+    once per content; None: the page has no such chart."""
+    claims = data.get("claims") or []
+    palette = label_colours(_labels(data.get("rules") or {}, claims))
+    inputs, draw = _drawers(data.get("agreement") or {}, claims, palette)[name]
+    return cached_chart(content_key(*inputs), name, draw)
 
 
 _NO_CHARTS = {"agreement_chart": None, "heatmap": None, "heatmap_note": None, "timeline_chart": None}
 
 
-def _view(data: dict, downloads: dict[str, str] | None, links: PageLinks, cache_charts: bool) -> dict:
+def _view(
+    data: dict, downloads: dict[str, str] | None, links: PageLinks, cache_charts: bool, chart_url: Callable[[str], str] | None
+) -> dict:
     rules = data.get("rules") or {}
     claims = data.get("claims") or []
     agreement = data.get("agreement") or {}
@@ -333,7 +385,7 @@ def _view(data: dict, downloads: dict[str, str] | None, links: PageLinks, cache_
             (name, label, figure((agreement.get("project") or {}).get(name), as_percent=name == "percent_agreement"))
             for name, label in _FIGURES.items()
         ],
-        **(_charts(agreement, claims, palette, cache_charts) if judged else _NO_CHARTS),
+        **(_charts(agreement, claims, palette, cache_charts, chart_url) if judged else _NO_CHARTS),
         "pairs": _pairs_view(agreement.get("pairs")) if judged else [],
         "annotators": _annotators_view(agreement.get("annotators")) if judged else [],
         "downloads": downloads or {},
@@ -362,13 +414,16 @@ def render_html(
     downloads: dict[str, str] | None = None,
     links: PageLinks | None = None,
     cache_charts: bool = False,
+    chart_url: Callable[[str], str] | None = None,
 ) -> str:
     """The report as one self-contained HTML5 document.
 
     ``data`` is the report dict (:mod:`annotator.reports`).  A live page passes
     ``downloads`` (label -> same-site URL of the other formats), its ``links`` and
     ``cache_charts`` (keep its charts for the next page drawn from the same data); a
-    file written into ``exports/`` has none of them.
+    file written into ``exports/`` has none of them.  ``chart_url`` (a chart's name ->
+    its URL, see :func:`chart_svg`) links the big charts as images instead of drawing
+    them into the page.
     """
-    view = _view(data, downloads, links or PageLinks(), cache_charts)
+    view = _view(data, downloads, links or PageLinks(), cache_charts, chart_url)
     return _environment().get_template("report.html").render(view=view)

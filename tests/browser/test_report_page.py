@@ -161,6 +161,15 @@ def test_the_report_page_live_and_as_a_file(browser, served_app, tmp_path):
         quotes = sum(len(m["evidence"]) for m in claim["mentions"])
         assert page.locator(f"#evidence-{claim['id']} blockquote").count() == quotes > 0
         assert page.locator("#claims tr.claim").count() == 1
+        # the claim's charts come as images, drawn on their own requests
+        images = page.locator("img.chart-image")
+        assert images.count() == 3
+        for number in range(3):  # lazy: fetched as they come into view
+            images.nth(number).scroll_into_view_if_needed()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('img.chart-image')].every(i => i.complete && i.naturalWidth > 200)",
+            timeout=TIMEOUT_MS,
+        )
         page.screenshot(path=str(tmp_path / "report-claim.png"), full_page=True)
         assert not watch.errors, watch.errors
 

@@ -133,3 +133,24 @@ def test_a_claim_has_its_own_page_with_evidence_and_judgments(app, client, parse
     assert len(evidence.find_all("tr", cls="judgment")) == judged > 0
     assert page.find("a", cls="overview-link").attrs["href"].startswith("/")
     assert client.get("/claims/no-such-claim").status_code == 404
+
+
+def test_a_claim_page_links_its_charts_which_are_drawn_on_their_own(app, client, parse, seed_judgments):
+    with app.app_context():
+        claim = project_report(get_session(), include_simulated=True)["claims"][0]
+        get_session().rollback()
+    page = served(client, parse, f"claims/{claim['id']}?include_simulated=true")
+    images = page.find_all("img", cls="chart-image")
+    sources = sorted(image.attrs["src"] for image in images)
+    assert [s.split("?")[0] for s in sources] == [
+        f"/claims/{claim['id']}/charts/{name}.svg" for name in ("agreement", "heatmap", "timeline")
+    ]
+    assert all("include_simulated=true" in s for s in sources)
+    assert not page.by_id("timeline").find_all("svg")  # not drawn into the page
+    for source in sources:
+        chart = client.get(source)
+        assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+        svg = parse(chart.get_data(as_text=True)).find("svg")
+        assert svg.attrs["xmlns"] == "http://www.w3.org/2000/svg" and svg.find("title").text()
+    assert client.get(f"/claims/{claim['id']}/charts/pie.svg").get_json()["errors"]["name"]
+    assert client.get("/claims/no-such-claim/charts/timeline.svg").status_code == 404
