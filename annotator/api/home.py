@@ -128,6 +128,15 @@ class Home(MethodView):
         return Response(page, mimetype="text/html")
 
 
+def _claim_report(args: dict, claim_id: str) -> dict:
+    """The report data of one claim's page (404 for an unknown claim)."""
+    session = get_session()
+    require_claim(session, claim_id)
+    return project_report(
+        session, method=args.get("method"), include_simulated=args["include_simulated"], scope=Scope(claim_id=claim_id)
+    )
+
+
 @blp.route("/claims/<claim_id>")
 class ClaimPage(MethodView):
     @blp.arguments(PopulationArgs, location="query", unknown=RAISE)
@@ -140,14 +149,7 @@ class ClaimPage(MethodView):
     )
     def get(self, args, claim_id: str):
         """One claim of the live report, with its evidence and judgments."""
-        session = get_session()
-        require_claim(session, claim_id)
-        data = project_report(
-            session,
-            method=args.get("method"),
-            include_simulated=args["include_simulated"],
-            scope=Scope(claim_id=claim_id),
-        )
+        data = _claim_report(args, claim_id)
         links = PageLinks(overview_url=url_for("home.Home", **_query(args)))
 
         def chart_url(name: str) -> str:
@@ -171,14 +173,7 @@ class ClaimChart(MethodView):
         """One chart of a claim's page, as SVG."""
         if name not in CHART_TITLES:
             raise NotFound(f"no chart {name!r}", {"name": [f"choose from {', '.join(CHART_TITLES)}"]})
-        session = get_session()
-        require_claim(session, claim_id)
-        data = project_report(
-            session,
-            method=args.get("method"),
-            include_simulated=args["include_simulated"],
-            scope=Scope(claim_id=claim_id),
-        )
+        data = _claim_report(args, claim_id)
         svg = chart_svg(data, name)
         if svg is None:
             raise NotFound(f"claim {claim_id!r} has no {name} chart yet", {"name": ["nothing to chart"]})
