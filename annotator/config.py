@@ -22,6 +22,12 @@ Environment variable           Default                              Meaning
 ``ANNOTATOR_PUBLIC_URL``       ``http://<host>:<port>``             where Label Studio reaches this service (webhooks)
 ``ANNOTATOR_WEBHOOK_SECRET``   (generated into var/)                shared secret Label Studio sends with webhooks
 ``ANNOTATOR_SYNC_INTERVAL``    ``60``                               seconds between background syncs of ``serve`` (0: off)
+``ANNOTATOR_REPORTS_PUBLIC``   ``false``                            let anyone read the reports and verdicts without logging in
+``ANNOTATOR_ALLOWED_HOSTS``    (the public URL's host, and loopback) comma-separated Host headers the service answers
+``ANNOTATOR_SECRET_KEY``       (generated into var/)                signs the browser session cookie
+``ANNOTATOR_RATE_LIMIT_STORAGE`` ``memory://``                      where login attempts are counted (``redis://...`` for several workers)
+``ANNOTATOR_ADMIN_EMAIL``      ``admin@localhost``                  the first admin, made by ``annotator run`` on an empty desk
+``ANNOTATOR_ADMIN_PASSWORD``   (generated and printed once)         that admin's password
 =============================  ===================================  ==========================================
 
 The same keys, lower-case and without the ``ANNOTATOR_`` prefix, may be set in
@@ -32,9 +38,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
@@ -71,6 +79,12 @@ class Settings:
     public_url: str = ""
     webhook_secret: str = dataclasses.field(default="", repr=False)
     sync_interval: float = 60.0
+    reports_public: bool = False
+    allowed_hosts: tuple[str, ...] = ()
+    secret_key: str = dataclasses.field(default="", repr=False)
+    rate_limit_storage: str = "memory://"
+    admin_email: str = "admin@localhost"
+    admin_password: str = dataclasses.field(default="", repr=False)
 
     @property
     def service_url(self) -> str:
@@ -85,6 +99,36 @@ class Settings:
     @property
     def migrations_dir(self) -> Path:
         return REPO_ROOT / "migrations"
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """Host headers answered: ``allowed_hosts``, else the public URL's host and, when
+        the service is on loopback, the loopback names (DNS rebinding gets a 400)."""
+        if self.allowed_hosts:
+            return list(self.allowed_hosts)
+        hosts = {urlsplit(self.service_url).hostname or self.host}
+        if self.host in ("127.0.0.1", "localhost", "::1") or hosts & {"127.0.0.1", "localhost"}:
+            hosts |= {"127.0.0.1", "localhost", "::1"}
+        if self.host not in ("0.0.0.0", "::"):
+            hosts.add(self.host)
+        return sorted(hosts)
+
+    def session_secret(self) -> str:
+        return self.secret_key or self.generated_secret("secret-key")
+
+    def generated_secret(self, name: str) -> str:
+        """A secret generated once into ``var/<name>`` (mode 0600) and read back after."""
+        path = self.var_dir / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it first
+                pass
+            else:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_urlsafe(32))
+        return path.read_text().strip()
 
     def rule_file(self, name: str) -> Path:
         """Path of a rule file (``furniture.yaml``, ...) in the config folder."""
@@ -115,6 +159,12 @@ class _SettingsSchema(Schema):
     public_url = fields.String(validate=validate.Regexp(r"^(https?://.+)?$", error="must start with http:// or https://"))
     webhook_secret = fields.String(validate=validate.Length(max=200))
     sync_interval = fields.Float(validate=validate.Range(min=0))
+    reports_public = fields.Boolean()
+    allowed_hosts = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9.:\[\]*_-]*(,\s*[A-Za-z0-9.:\[\]*_-]+)*$", error="comma-separated host names"))
+    secret_key = fields.String(validate=validate.Length(max=500))
+    rate_limit_storage = fields.String(validate=validate.Regexp(r"^(memory|redis|rediss|memcached)://", error="memory://, redis://host:port or memcached://..."))
+    admin_email = fields.Email()
+    admin_password = fields.String(validate=validate.Length(max=1024))
 
 
 def _defaults() -> dict[str, Any]:
@@ -176,4 +226,6 @@ def load_settings(
         raise InputError("invalid settings: page_size is larger than max_page_size")
     for key in ("config_dir", "exports_dir", "seeds_dir", "label_studio_data_dir"):
         loaded[key] = Path(loaded[key])
+    if "allowed_hosts" in loaded:
+        loaded["allowed_hosts"] = tuple(h.strip() for h in loaded["allowed_hosts"].split(",") if h.strip())
     return Settings(**loaded)

@@ -6,7 +6,11 @@
      ├── InputError                400  the caller sent something we cannot use
      │    ├── IngestError          400  an article file (names file, line, field)
      │    ├── CatalogueError       400  a claim catalogue (names claim, article)
-     │    └── PayloadTooLarge      413  over the configured size limit
+     │    ├── PayloadTooLarge      413  over the configured size limit
+     │    └── UnsupportedMediaType 415  a body that is not JSON, a form or an upload
+     ├── Unauthorized              401  no credentials, or wrong, expired or revoked ones
+     ├── Forbidden                 403  the person's roles do not allow it
+     │    └── CsrfRefused          403  a cookie-authenticated write without its CSRF token
      ├── NotFound                  404  no such object
      ├── Conflict                  409  the request contradicts stored data
      └── LabelStudioError          502  Label Studio answered, but not as expected
@@ -33,6 +37,10 @@ __all__ = [
     "IngestError",
     "CatalogueError",
     "PayloadTooLarge",
+    "UnsupportedMediaType",
+    "CsrfRefused",
+    "Unauthorized",
+    "Forbidden",
     "NotFound",
     "Conflict",
     "LabelStudioError",
@@ -117,6 +125,31 @@ class PayloadTooLarge(InputError):
     kind = "payload_too_large"
 
 
+class UnsupportedMediaType(InputError):
+    status = 415
+    kind = "unsupported_media_type"
+
+
+class Unauthorized(AnnotatorError):
+    """No credentials, or credentials the service does not accept; nothing was done."""
+
+    status = 401
+    kind = "unauthorized"
+
+
+class Forbidden(AnnotatorError):
+    """The caller is known, but their roles do not allow this; nothing was done."""
+
+    status = 403
+    kind = "forbidden"
+
+
+class CsrfRefused(Forbidden):
+    """A write carried the session cookie but not the page's CSRF token: another site's form."""
+
+    kind = "csrf_failed"
+
+
 class NotFound(AnnotatorError):
     status = 404
     kind = "not_found"
@@ -189,6 +222,7 @@ class UserRejected(LabelStudioError, InputError):
 EXIT_CODES = {
     InputError: 3,
     NotFound: 4,
+    Forbidden: 8,
     Conflict: 5,
     LabelStudioUnavailable: 6,
     LabelStudioError: 7,

@@ -30,6 +30,7 @@ from .labelstudio.gather import AppliedChange, Deletion, UserResolver, apply_ann
 from .labelstudio.sync import SyncReport, sync
 from .models import LabelStudioProject
 from .rules import Rules
+from .services.audit import Actor, record
 from .services.verdicts import refresh_verdicts
 
 __all__ = [
@@ -42,6 +43,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+#: who the background sync of ``annotator serve`` writes as (only rounds that changed something are logged)
+BACKGROUND_SYNC = Actor(label="background sync of annotator serve", via="labelstudio")
 
 
 def configured_project(session: Session, settings: Settings) -> LabelStudioProject | None:
@@ -99,6 +102,8 @@ def sync_once(app: Flask) -> None:
         project = configured_project(session, settings)
         if project is not None:
             report = gather_sync(session, settings, app.extensions["annotator.rules"], project)
+            if report.created or report.updated or report.deleted:
+                record(session, BACKGROUND_SYNC, "labelstudio.sync", project, after=report.as_dict())
             log.info("background sync: %s", report.summary())
 
 

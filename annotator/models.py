@@ -4,7 +4,7 @@ Enumerations are stored as short strings with CHECK constraints (``native_enum=F
 so that both databases hold the same thing and a new value is a plain migration.
 Timestamps are timezone-aware UTC.
 
-One module though past 400 lines: the whole schema in one place, which the
+One module though past 500 lines: the whole schema in one place, which the
 Alembic migrations in ``migrations/`` mirror.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from .vocabulary import JudgmentState, MentionOrigin, MentionStatus, Verdict, VerdictStatus
+from .vocabulary import JudgmentState, MentionOrigin, MentionStatus, Role, Verdict, VerdictStatus
 
 __all__ = [
     "Base",
@@ -39,6 +39,10 @@ __all__ = [
     "VerdictSet",
     "ClaimVerdict",
     "AdjudicationBasis",
+    "Person",
+    "PersonRole",
+    "ApiToken",
+    "AuditEvent",
     "utcnow",
 ]
 
@@ -270,7 +274,9 @@ class Adjudication(Base):
     mention_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mentions.id", ondelete="CASCADE"))
     verdict: Mapped[Verdict] = mapped_column(_enum(Verdict, "verdict"))
     reason: Mapped[str] = mapped_column(sa.Text)
+    #: who decided, as shown; ``adjudicator_id`` is the desk account (none before accounts existed)
     adjudicator: Mapped[str] = mapped_column(sa.String(255))
+    adjudicator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"), index=True)
     replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("adjudications.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -422,3 +428,97 @@ class AdjudicationBasis(Base):
     adjudication: Mapped[Adjudication] = relationship(
         backref=sa.orm.backref("basis", uselist=False, cascade="all, delete-orphan", passive_deletes=True)
     )
+
+
+class Person(Base):
+    """Someone on the desk.  Never deleted, only deactivated, so everything they did
+    keeps its author.
+
+    ``password_hash`` is an Argon2id hash (none: the person cannot log in with a
+    password, e.g. an annotator who works only in Label Studio).  ``annotator_id``
+    links the person to their Label Studio identity.
+    """
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    name: Mapped[str | None] = mapped_column(sa.String(255))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    annotator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("annotators.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    deactivated_at: Mapped[dt.datetime | None]
+
+    role_rows: Mapped[list[PersonRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PersonRole.role"
+    )
+    annotator: Mapped[Annotator | None] = relationship()
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(row.role for row in self.role_rows)
+
+    @property
+    def label(self) -> str:
+        """How the person is named in verdicts and the audit log."""
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+class PersonRole(Base):
+    __tablename__ = "person_roles"
+
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), primary_key=True)
+
+
+class ApiToken(Base):
+    """A named token a script sends as ``Authorization: Bearer ...``.
+
+    Only the SHA-256 digest is stored: the token is 256 random bits, so a fast
+    hash cannot be searched backwards, and a lookup by digest leaks nothing about
+    the secret through its timing.  ``prefix`` (its first characters) tells tokens
+    apart in a list.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    person: Mapped[Person] = relationship()
+
+
+class AuditEvent(Base):
+    """One change to the store: who made it, how, when, and what it was before and after.
+
+    ``actor_id`` is the desk account (none for the local operator's CLI and for
+    Label Studio's own deliveries); ``actor`` names whoever it was, as shown.
+    ``claim_id`` ties the event to a claim's page (not a foreign key: the history
+    outlives a deleted claim).
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_claim_id_at", "claim_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    actor: Mapped[str] = mapped_column(sa.String(255))
+    #: session, token:<name>, cli or webhook
+    via: Mapped[str] = mapped_column(sa.String(120))
+    action: Mapped[str] = mapped_column(sa.String(64), index=True)
+    target_type: Mapped[str] = mapped_column(sa.String(32))
+    target_id: Mapped[str | None] = mapped_column(sa.String(100))
+    claim_id: Mapped[str | None] = mapped_column(sa.String(100))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+
+    person: Mapped[Person | None] = relationship()

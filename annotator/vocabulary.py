@@ -1,5 +1,5 @@
 """The service's words, spelled once: verdicts, mention origins and statuses, judgment
-states, verdict statuses, aggregation methods and report formats.
+states, verdict statuses, aggregation methods, report formats and desk roles.
 
 Plain enumerations with no dependency, so the store's models, the rules, the verdict
 core, the reports and the command line (which starts without importing the store or
@@ -20,6 +20,8 @@ __all__ = [
     "Method",
     "METHODS",
     "REPORT_FORMATS",
+    "Role",
+    "ROLES",
     "values",
 ]
 
@@ -74,3 +76,21 @@ STORE_VERDICTS = values(Verdict)
 METHODS = values(Method)
 #: The files ``annotator report`` writes, in the order it writes them.
 REPORT_FORMATS = ("csv", "json", "claimreview", "fever", "html")
+
+
+class Role(StrEnum):
+    """What a person on the desk may do; a person may hold several (README: roles)."""
+
+    #: manages accounts and may do everything the others may
+    ADMIN = "admin"
+    #: loads articles, keeps the catalogue, pushes and syncs, writes reports, adds annotators
+    COORDINATOR = "coordinator"
+    #: settles claims by adjudication
+    EDITOR = "editor"
+    #: judges claims in Label Studio only: reads nothing of the desk's through this service
+    ANNOTATOR = "annotator"
+    #: reads verdicts, agreement and reports
+    VIEWER = "viewer"
+
+
+ROLES = values(Role)

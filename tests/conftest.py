@@ -126,9 +126,44 @@ def app(database_url, tmp_path):
     app.extensions["annotator.engine"].dispose()
 
 
+def _desk_person(app, *roles: str, email: str | None = None, password: str | None = None, name: str | None = None):
+    from annotator.db import transaction
+    from annotator.services import accounts
+    from annotator.services.audit import Actor
+
+    operator = Actor.local_operator()
+    with app.app_context(), transaction() as session:
+        person = accounts.add_person(
+            session, operator, email or f"{'-'.join(roles) or 'nobody'}-{uuid.uuid4().hex[:6]}@desk.example",
+            roles=roles, password=password, name=name,
+        )
+        _token, secret = accounts.issue_token(session, operator, person, "tests")
+        return person.id, {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def desk(request):
+    """``desk("editor", email=...)``: add a desk person holding those roles (as the local
+    operator does) to the test's app (``seeded_app`` if it uses one, else ``app``);
+    returns their id and the headers of a fresh API token of theirs."""
+    app = request.getfixturevalue("seeded_app" if "seeded_app" in request.fixturenames else "app")
+    return lambda *roles, **kwargs: _desk_person(app, *roles, **kwargs)
+
+
+@pytest.fixture
+def anonymous(app):
+    """A client with no credentials."""
+    return app.test_client()
+
+
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A client acting as a desk admin (through an API token), so tests of what a
+    route does need not log in; tests of who may call it use :func:`desk`."""
+    client = app.test_client()
+    _id, headers = _desk_person(app, "admin", email="admin@desk.example")
+    client.environ_base["HTTP_AUTHORIZATION"] = headers["Authorization"]
+    return client
 
 
 @pytest.fixture

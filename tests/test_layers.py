@@ -19,7 +19,7 @@ LAYERS = [
     {"rules"},
     {"services"},
     {"labelstudio", "reports"},
-    {"intake", "edits"},
+    {"intake", "edits", "desk"},
     {"api", "cli", "__init__", "__main__"},
 ]
 #: Within one layer, these parts do not import each other.

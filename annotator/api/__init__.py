@@ -1,11 +1,13 @@
-"""The HTTP API: flask-smorest blueprints, one JSON error shape, offline OpenAPI docs."""
+"""The HTTP API: flask-smorest blueprints, one JSON error shape, offline OpenAPI docs,
+and the desk's accounts in front of all of it (:mod:`.access` says who may call what)."""
 
 from __future__ import annotations
 
+import copy
 from http import HTTPStatus
 
 import swagger_ui_bundle
-from flask import Flask, jsonify, send_from_directory
+from flask import Flask, current_app, jsonify, send_from_directory
 from flask_smorest import Api
 from marshmallow import Schema, fields
 from sqlalchemy.exc import IntegrityError
@@ -51,9 +53,21 @@ class AnnotatorApi(Api):
             payload["message"] = "the request did not validate: see errors for each field"
         return jsonify(payload), error.code, data.get("headers", {})
 
+    def openapi_dict(self) -> dict:
+        """The OpenAPI document with each operation's security requirement."""
+        from .access import document
+
+        return document(copy.deepcopy(self.spec.to_dict()))
+
+    def _openapi_json(self):
+        return current_app.response_class(
+            current_app.json.dumps(self.openapi_dict(), indent=2, sort_keys=False), mimetype="application/json"
+        )
+
 
 def _annotator_error(error: AnnotatorError):
-    return jsonify(error.to_dict()), error.status
+    headers = {"WWW-Authenticate": 'Bearer realm="annotator"'} if error.status == 401 else {}
+    return jsonify(error.to_dict()), error.status, headers
 
 
 def _integrity_error(error: IntegrityError):
@@ -68,14 +82,20 @@ def _integrity_error(error: IntegrityError):
 def init_app(app: Flask) -> None:
     """Register the blueprints, the error handlers and the docs page."""
     from . import (
+        access,
         adjudications,
         agreement,
         articles,
+        audit,
+        auth,
         claims,
+        hardening,
         home,
         labelstudio,
+        login,
         mentions,
         meta,
+        people,
         reports,
         verdicts,
         webhooks,
@@ -91,9 +111,15 @@ def init_app(app: Flask) -> None:
         # Swagger UI's files come from the swagger-ui-bundle package, so the docs
         # page works offline; its online spec validator is switched off likewise.
         OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_STATIC,
-        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None, "persistAuthorization": True},
     )
+    # Before any other hook: a foreign Host or a bad body is refused before
+    # anything (the CSRF check included) parses the request.
+    hardening.init_app(app)
+    auth.init_app(app)
     api = AnnotatorApi(app)
+    for name, scheme in access.SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
     app.register_error_handler(AnnotatorError, _annotator_error)
     app.register_error_handler(IntegrityError, _integrity_error)
 
@@ -102,9 +128,12 @@ def init_app(app: Flask) -> None:
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
     for module in (
-        meta, articles, claims, mentions, labelstudio, webhooks, verdicts, agreement, adjudications, reports, home
+        meta, people, audit, articles, claims, mentions, labelstudio, webhooks, verdicts, agreement, adjudications,
+        reports, home,
     ):
         api.register_blueprint(module.blp)
+    login.init_app(app)
+    access.init_app(app)
     app.extensions["annotator.api"] = api
     build_verdict_sets(app)
 

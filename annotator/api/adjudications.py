@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from ..db import get_session, transaction
 from ..services import verdicts as service
 from ..vocabulary import STORE_VERDICTS, VerdictStatus
+from .auth import caller
 from .pagination import PageArgs, page_schema, paginate
 from .verdict_shared import (
     AdjudicationSchema,
@@ -60,11 +61,17 @@ class AdjudicationCreateSchema(Schema):
     )
     verdict = fields.String(required=True, validate=validate.OneOf(STORE_VERDICTS))
     reason = fields.String(required=True, validate=_not_blank)
-    adjudicator = fields.String(required=True, validate=[validate.Length(max=255), _not_blank])
     include_simulated = fields.Boolean(
         load_default=False,
         metadata={"description": "population of the computed verdict recorded as what this replaced"},
     )
+
+    @pre_load
+    def _no_names(self, data, **_kwargs):
+        # The adjudicator is whoever is logged in (or holds the token), never a name sent along.
+        if isinstance(data, dict) and "adjudicator" in data:
+            raise ValidationError("leave it out: the adjudication is recorded as yours, from your login", "adjudicator")
+        return data
 
     @validates_schema(skip_on_field_errors=True)
     def _configured(self, data, **_kwargs) -> None:
@@ -93,9 +100,9 @@ class Adjudications(MethodView):
     @blp.arguments(AdjudicationCreateSchema)
     @blp.response(201, AdjudicationSchema)
     def post(self, data):
-        """Record an adjudicator's verdict on a claim (or one mention); it stands from now on."""
+        """Record your verdict on a claim (or one mention), as its adjudicator; it stands from now on."""
         with transaction() as session:
-            adjudication = service.record_adjudication(session, rules(), **data)
+            adjudication = service.record_adjudication(session, rules(), actor=caller(), **data)
             return service.adjudication_dicts(session, [adjudication])[0]
 
 

@@ -13,6 +13,7 @@ from .. import edits
 from ..db import get_session, transaction
 from ..errors import InputError, NotFound
 from ..models import Article, ArticleRevision
+from .auth import caller
 from .pagination import page_schema, paginate
 from .schemas import (
     ArticleDetailSchema,
@@ -87,7 +88,9 @@ class Articles(MethodView):
                 if not storage.filename:
                     raise InputError("each uploaded file needs a file name (its extension picks the format)")
                 reports.append(
-                    edits.ingest(session, storage.read(), source=storage.filename, settings=settings, rules=rules)
+                    edits.ingest(
+                        session, storage.read(), source=storage.filename, settings=settings, rules=rules, actor=caller()
+                    )
                 )
         return {"files": reports}
 

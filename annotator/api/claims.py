@@ -13,6 +13,7 @@ from .. import edits
 from ..db import get_session, transaction
 from ..models import Claim
 from ..services import catalogue
+from .auth import caller
 from .pagination import PageArgs, page_schema, paginate
 from .schemas import CatalogueReportSchema, ClaimCreateSchema, ClaimSchema, ClaimUpdateSchema
 
@@ -45,7 +46,7 @@ class Claims(MethodView):
     def post(self, data):
         """Add a claim to the catalogue."""
         with transaction() as session:
-            claim = edits.add_claim(session, data, rules=_rules())
+            claim = edits.add_claim(session, data, rules=_rules(), actor=caller())
             session.refresh(claim)
         return claim
 
@@ -60,7 +61,8 @@ class CatalogueUpload(MethodView):
         settings = current_app.extensions["annotator.settings"]
         with transaction() as session:
             return edits.load_catalogue(
-                session, storage.read(), source=storage.filename or "catalogue", settings=settings, rules=_rules()
+                session, storage.read(), source=storage.filename or "catalogue", settings=settings, rules=_rules(),
+                actor=caller(),
             )
 
 
@@ -76,10 +78,10 @@ class ClaimById(MethodView):
     def patch(self, data, claim_id: str):
         """Change a claim's wording (its id is stable)."""
         with transaction() as session:
-            return edits.update_claim(session, claim_id, data, rules=_rules())
+            return edits.update_claim(session, claim_id, data, rules=_rules(), actor=caller())
 
     @blp.response(204)
     def delete(self, claim_id: str):
         """Delete a claim that has no judgments yet (with its mentions)."""
         with transaction() as session:
-            edits.delete_claim(session, claim_id, rules=_rules())
+            edits.delete_claim(session, claim_id, rules=_rules(), actor=caller())

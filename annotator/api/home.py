@@ -13,20 +13,24 @@ fresh.
 
 from __future__ import annotations
 
-from flask import Response, current_app, url_for
+from flask import Response, current_app, flash, get_flashed_messages, redirect, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from flask_wtf.csrf import generate_csrf
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 from werkzeug.routing import BuildError
 
-from ..db import get_session
-from ..errors import NotFound
+from ..db import get_session, transaction
+from ..errors import AnnotatorError, NotFound
 from ..models import VerdictStatus
 from ..reports.charts import CHART_TITLES
-from ..reports.html import PageLinks, chart_svg, render_html
+from ..reports.html import DeskPanel, PageLinks, chart_svg, render_html
 from ..reports.service import Scope, project_report
-from ..services.verdicts import METHODS, require_claim
-from ..vocabulary import values
+from ..services import audit
+from ..services.verdicts import METHODS, record_adjudication, require_claim
+from ..vocabulary import Role, values
+from .access import allows
+from .auth import caller
 
 __all__ = ["blp"]
 
@@ -124,8 +128,51 @@ class Home(MethodView):
         data = project_report(
             session, method=args.get("method"), include_simulated=args["include_simulated"], scope=scope
         )
-        page = render_html(data, downloads=_downloads(args), links=_overview_links(data, args), cache_charts=True)
+        page = render_html(
+            data, downloads=_downloads(args), links=_overview_links(data, args), cache_charts=True, desk=_desk_panel()
+        )
         return Response(page, mimetype="text/html")
+
+
+#: the audit actions a claim's page shows: the decisions that shaped its verdict
+DECISIONS = ("adjudication.", "mention.", "claim.")
+
+
+def _summary(event: dict) -> str:
+    after, before = event["after"] or {}, event["before"] or {}
+    action = event["action"]
+    if action == "adjudication.add":
+        target = f"mention {after['mention_id']}" if after.get("mention_id") else "the claim"
+        return f"adjudicated {target} {after.get('verdict')}: {after.get('reason')}"
+    if action.startswith("mention."):
+        return f"{action.split('.')[1]} mention {event['target_id']} (was {before.get('status', 'new')})"
+    return {"claim.add": "added the claim", "claim.update": "reworded the claim", "claim.delete": "deleted the claim"}.get(
+        action, action
+    )
+
+
+def _desk_panel(claim_id: str | None = None) -> DeskPanel:
+    """What the live page shows of the desk for this request's caller."""
+    actor = caller()
+    history = ()
+    if claim_id is not None:
+        events = get_session().scalars(audit.events(claim_id=claim_id).limit(200))
+        history = tuple(
+            dict(e, summary=_summary(e), at=e["at"].isoformat())
+            for e in map(audit.event_dict, events)
+            if e["action"].startswith(DECISIONS)
+        )
+    editor = actor is not None and allows(Role.EDITOR, actor.roles, reports_public=False)
+    return DeskPanel(
+        signed_in=actor.label if actor is not None and actor.via == "session" else None,
+        claim_id=claim_id,
+        logout_url=url_for("login.Logout"),
+        csrf_token=generate_csrf() if actor is not None and actor.via == "session" else None,
+        adjudicate_url=url_for("home.Adjudicate", claim_id=claim_id) if claim_id and editor and actor.via == "session" else None,
+        verdicts=tuple(current_app.extensions["annotator.rules"].verdicts.labels.labels),
+        history=history,
+        messages=tuple(get_flashed_messages(with_categories=True)),
+    )
 
 
 def _claim_report(args: dict, claim_id: str) -> dict:
@@ -155,8 +202,44 @@ class ClaimPage(MethodView):
         def chart_url(name: str) -> str:
             return url_for("home.ClaimChart", claim_id=claim_id, name=name, **_query(args))
 
-        page = render_html(data, downloads=_downloads(args), links=links, cache_charts=True, chart_url=chart_url)
+        page = render_html(
+            data, downloads=_downloads(args), links=links, cache_charts=True, chart_url=chart_url,
+            desk=_desk_panel(claim_id),
+        )
         return Response(page, mimetype="text/html")
+
+
+class AdjudicationFormSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # csrf_token is flask-wtf's
+
+    verdict = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+@blp.route("/claims/<claim_id>/adjudicate")
+class Adjudicate(MethodView):
+    @blp.doc(description="The claim page's form (an editor, signed in): records the adjudication, then back to the page")
+    @blp.response(303)
+    def post(self, claim_id: str):
+        """Settle a claim from its page, as the signed-in editor."""
+        back = url_for("home.ClaimPage", claim_id=claim_id)
+        try:
+            form = AdjudicationFormSchema().load(request.form)
+            with transaction() as session:
+                record_adjudication(
+                    session, current_app.extensions["annotator.rules"].verdicts, claim_id=claim_id,
+                    verdict=form["verdict"], reason=form["reason"], actor=caller(),
+                )
+        except ValidationError as error:
+            flash("Not recorded: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in error.normalized_messages().items()), "error")
+        except AnnotatorError as error:
+            if error.status == 404:
+                raise
+            flash(f"Not recorded: {error}", "error")
+        else:
+            flash(f"Recorded: {claim_id} is {form['verdict']}, as your adjudication.", "done")
+        return redirect(back, code=303)
 
 
 @blp.route("/claims/<claim_id>/charts/<name>.svg")

@@ -10,11 +10,13 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from ..db import get_session, transaction
 from ..errors import NotFound
-from ..labelstudio.annotators import add_annotator
+from ..desk import add_annotator_account
 from ..labelstudio.connection import connect
 from ..intake import configured_project, gather_sync
 from ..labelstudio.push import push
 from ..models import Annotator
+from ..services.audit import record
+from .auth import caller
 from .pagination import PageArgs, page_schema, paginate
 
 blp = Blueprint(
@@ -73,7 +75,12 @@ class Push(MethodView):
     def post(self):
         """Create or update the Label Studio project and import what is new."""
         settings = current_app.extensions["annotator.settings"]
-        return push(get_session(), connect(settings), settings, config=current_app.extensions["annotator.rules"].project)
+        session = get_session()
+        report = push(session, connect(settings), settings, config=current_app.extensions["annotator.rules"].project)
+        with transaction() as session:
+            record(session, caller(), "labelstudio.push", target_type="ls_projects", target_id=report.project_id,
+                   after=report.counts())
+        return report
 
 
 @blp.route("/labelstudio/sync")
@@ -88,6 +95,7 @@ class Sync(MethodView):
             if project is None:
                 raise NotFound(f"project {settings.label_studio_project!r} was never pushed: POST /api/labelstudio/push")
             report = gather_sync(session, settings, current_app.extensions["annotator.rules"], project, full=args["full"])
+            record(session, caller(), "labelstudio.sync", project, after=report.as_dict() | {"full": args["full"]})
         return report.as_dict()
 
 
@@ -102,7 +110,10 @@ class Annotators(MethodView):
     @blp.arguments(AnnotatorCreateSchema)
     @blp.response(201, NewAnnotatorSchema)
     def post(self, data):
-        """Create a Label Studio user who can log in, and record them as an annotator."""
+        """Create a Label Studio login for an annotator, linked to their desk account (made
+        if new, with the annotator role); the password is in this answer only."""
         settings = current_app.extensions["annotator.settings"]
         with transaction() as session:
-            return add_annotator(session, settings, data["email"], name=data.get("name"), password=data.get("password"))
+            return add_annotator_account(
+                session, caller(), settings, data["email"], name=data.get("name"), password=data.get("password")
+            )

@@ -13,6 +13,7 @@ from .. import edits
 from ..db import get_session, transaction
 from ..models import ArticleRevision, Mention
 from ..services import mentions as service
+from .auth import caller
 from .pagination import page_schema, paginate
 from .schemas import (
     MentionAcceptSchema,
@@ -64,8 +65,8 @@ class Mentions(MethodView):
                 article_id=data["article_id"],
                 claim_id=data["claim_id"],
                 spans=data["spans"],
-                decided_by=data.get("decided_by"),
                 rules=_rules(),
+                actor=caller(),
             )
 
 
@@ -81,7 +82,7 @@ class MentionById(MethodView):
     def patch(self, data, mention_id: int):
         """Replace a mention's evidence spans."""
         with transaction() as session:
-            return edits.set_spans(session, mention_id, data["spans"], decided_by=data.get("decided_by"), rules=_rules())
+            return edits.set_spans(session, mention_id, data["spans"], rules=_rules(), actor=caller())
 
 
 @blp.route("/<int:mention_id>/accept")
@@ -92,7 +93,7 @@ class MentionAccept(MethodView):
         """Accept a mention; a suggestion must name the claim it is evidence for."""
         with transaction() as session:
             return edits.accept_mention(
-                session, mention_id, claim_id=data.get("claim_id"), decided_by=data.get("decided_by"), rules=_rules()
+                session, mention_id, claim_id=data.get("claim_id"), rules=_rules(), actor=caller()
             )
 
 
@@ -103,4 +104,4 @@ class MentionReject(MethodView):
     def post(self, data, mention_id: int):
         """Reject a mention (a suggestion that is not check-worthy, or a wrong location)."""
         with transaction() as session:
-            return edits.reject_mention(session, mention_id, decided_by=data.get("decided_by"), rules=_rules())
+            return edits.reject_mention(session, mention_id, rules=_rules(), actor=caller())

@@ -9,11 +9,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from ..db import get_session
+from ..db import get_session, transaction
 from ..errors import NotFound
 from ..reports.build import FORMATS, json_chunks, render, write_reports
 from ..reports.service import project_report
 from ..reports.writer import report_name, safe_name
+from ..services.audit import record
+from .auth import caller
 
 blp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Verdict reports: CSV, JSON, ClaimReview, FEVER, HTML")
 
@@ -105,6 +107,9 @@ class Reports(MethodView):
         name = safe_name(args["name"]) if args.get("name") else None
         data = _report(args)
         written = write_reports(data, args["formats"], current_app.extensions["annotator.settings"].exports_dir, name=name)
+        with transaction() as session:
+            record(session, caller(), "reports.write", target_type="exports",
+                   after={"files": [path.name for path, _file in written]})
         return {
             "files": [
                 {"name": path.name, "size": path.stat().st_size, "url": f"/api/reports/files/{path.name}", "note": file.note}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates
 
 from ..models import MentionOrigin, MentionStatus
 from .pagination import PageArgs
@@ -34,6 +34,16 @@ class StrictSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class DecisionSchema(StrictSchema):
+    """A coordinator's decision: who made it comes from the login, never from the body."""
+
+    @pre_load
+    def _no_names(self, data, **_kwargs):
+        if isinstance(data, dict) and "decided_by" in data:
+            raise ValidationError("leave it out: the decision is recorded as yours, from your login", "decided_by")
+        return data
 
 
 class RevisionSummarySchema(Schema):
@@ -172,24 +182,21 @@ class MentionListArgs(PageArgs):
     status = fields.Enum(MentionStatus, by_value=True)
 
 
-class MentionCreateSchema(StrictSchema):
+class MentionCreateSchema(DecisionSchema):
     claim_id = fields.String(required=True)
     article_id = fields.Integer(required=True, strict=True)
     spans = fields.List(Span, required=True, validate=validate.Length(min=1))
-    decided_by = fields.String(allow_none=True)
 
 
-class MentionAcceptSchema(StrictSchema):
+class MentionAcceptSchema(DecisionSchema):
     claim_id = fields.String(
         metadata={"description": "required for a suggestion; defaults to the mention's own claim"}
     )
-    decided_by = fields.String(allow_none=True)
 
 
-class MentionDecisionSchema(StrictSchema):
-    decided_by = fields.String(allow_none=True)
+class MentionDecisionSchema(DecisionSchema):
+    pass
 
 
-class MentionSpansSchema(StrictSchema):
+class MentionSpansSchema(DecisionSchema):
     spans = fields.List(Span, required=True, validate=validate.Length(min=1))
-    decided_by = fields.String(allow_none=True)

@@ -12,7 +12,9 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from ..db import get_session, transaction
 from ..services import verdicts as service
+from ..services.audit import record
 from ..vocabulary import METHODS, VerdictStatus, values
+from .auth import caller
 from .pagination import PageArgs
 from .verdict_shared import (
     ClaimVerdictSchema,
@@ -120,6 +122,8 @@ class Rebuild(MethodView):
             target = service.verdict_set(
                 session, rules(), data.get("method"), data["include_simulated"], refit=True
             )
+            record(session, caller(), "verdicts.rebuild", target, after={"method": target.method,
+                   "include_simulated": target.include_simulated})
             return service.set_summary(session, target)
 
 

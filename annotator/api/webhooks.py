@@ -2,10 +2,16 @@
 
 Label Studio sends a webhook synchronously inside the annotator's Submit, waits
 at most a second and never retries, so the endpoint answers at once and a
-failure here costs nothing the next sync does not recover.  A request is
-authenticated by the shared secret in :data:`WEBHOOK_SECRET_HEADER` (Community
-edition signs nothing), checked before the body is read; bodies are capped at
-:data:`MAX_BODY_BYTES`.  Refused requests (401, 404, 413, 4xx) store nothing.
+failure here costs nothing the next sync does not recover.  A request must carry
+the shared secret in :data:`WEBHOOK_SECRET_HEADER`, checked before the body is
+read; bodies are capped at :data:`MAX_BODY_BYTES` and :data:`~.hardening.MAX_JSON_DEPTH`.
+
+The secret alone proves nothing: Label Studio Community signs nothing, and any
+member can read a webhook's headers through its API.  So a webhook is only a
+notification: the annotation it names is read back from Label Studio with the
+service's own credentials and that copy is stored, never the body's; a deletion
+is applied only once Label Studio no longer has the annotation.  A forged body
+changes nothing.  Refused requests (401, 404, 413, 4xx) store nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from ..errors import Conflict, NotFound, PayloadTooLarge
 from ..labelstudio.connection import WEBHOOK_PATH, WEBHOOK_SECRET_HEADER, connect, webhook_secret
 from ..intake import gather_annotation, gather_deletion
 from ..models import LabelStudioProject
+from ..services.audit import LABEL_STUDIO, record
 from . import ErrorSchema
+from .hardening import refuse_deep_json
 
 __all__ = ["blp", "MAX_BODY_BYTES", "GATHERED_ACTIONS"]
 
@@ -34,6 +42,9 @@ MAX_BODY_BYTES = 1_000_000
 ANNOTATION_CREATED = "ANNOTATION_CREATED"
 ANNOTATION_UPDATED = "ANNOTATION_UPDATED"
 ANNOTATIONS_DELETED = "ANNOTATIONS_DELETED"
+#: Deleted annotations read back per webhook: each is one call to Label Studio inside its
+#: one-second wait; the rest of a bulk deletion is left to the next sync (their tasks changed).
+MAX_DELETIONS_CHECKED = 100
 #: Actions that change judgments; any other is acknowledged with 202 and ignored.
 GATHERED_ACTIONS = (ANNOTATION_CREATED, ANNOTATION_UPDATED, ANNOTATIONS_DELETED)
 
@@ -53,12 +64,16 @@ class _Strictly(Schema):
         unknown = EXCLUDE
 
 
+#: Label Studio's ids (and the store's columns) are 32-bit.
+LS_ID = validate.Range(min=1, max=2**31 - 1, error="must be a Label Studio id (1 to 2147483647)")
+
+
 class ProjectRefSchema(_Strictly):
-    id = fields.Integer(required=True, strict=True)
+    id = fields.Integer(required=True, strict=True, validate=LS_ID)
 
 
 class AnnotationRefSchema(_Strictly):
-    id = fields.Integer(required=True, strict=True)
+    id = fields.Integer(required=True, strict=True, validate=LS_ID)
 
 
 class AnnotationPayloadSchema(Schema):
@@ -67,9 +82,9 @@ class AnnotationPayloadSchema(Schema):
     class Meta:
         unknown = INCLUDE
 
-    id = fields.Integer(required=True, strict=True)
-    task = fields.Integer(required=True, strict=True)
-    project = fields.Integer(strict=True)
+    id = fields.Integer(required=True, strict=True, validate=LS_ID)
+    task = fields.Integer(required=True, strict=True, validate=LS_ID)
+    project = fields.Integer(strict=True, validate=LS_ID)
     completed_by = fields.Raw(required=True, metadata={"description": "Label Studio user id (or an object with one)"})
     result = fields.List(
         fields.Raw(), load_default=list, metadata={"description": "regions; read by the service's rules"}
@@ -133,9 +148,11 @@ def _authenticate():
     if request.content_length is not None:
         if request.content_length > MAX_BODY_BYTES:
             raise _too_large()
-    elif len(request.get_data(cache=True)) > MAX_BODY_BYTES:
+    body = request.get_data(cache=True)
+    if len(body) > MAX_BODY_BYTES:
         # Chunked: werkzeug silently cuts such a body off at the limit instead of refusing it.
         raise _too_large()
+    refuse_deep_json(body)
 
 
 def _too_large() -> PayloadTooLarge:
@@ -173,15 +190,16 @@ def _project(session, ls_project_id: int) -> LabelStudioProject:
     return projects[0]
 
 
-def _user_resolver(settings):
-    clients = []
-
-    def resolve(ls_user_id: int) -> dict:
-        if not clients:
-            clients.append(connect(settings))
-        return clients[0].user(ls_user_id)
-
-    return resolve
+def _read_back(client, ls_project_id: int, annotation_id: int) -> dict:
+    """Label Studio's own copy of the annotation, or NotFound: nothing is stored."""
+    stored = client.annotation(annotation_id)
+    if stored is None or stored.get("project") != ls_project_id:
+        raise NotFound(
+            f"Label Studio project {ls_project_id} has no annotation {annotation_id}: nothing stored"
+            " (the service reads every notified annotation back from Label Studio)",
+            {"annotation.id": [str(annotation_id)]},
+        )
+    return stored
 
 
 @blp.route("/" + _ENDPOINT)
@@ -203,7 +221,10 @@ class LabelStudioWebhook(MethodView):
         202, schema=WebhookResultSchema, description="an action not gathered: nothing stored", success=True
     )
     @blp.alt_response(401, schema=ErrorSchema, description="missing or wrong secret: nothing stored")
-    @blp.alt_response(404, schema=ErrorSchema, description="not a project this service pushed: nothing stored")
+    @blp.alt_response(
+        404, schema=ErrorSchema,
+        description="not a project this service pushed, or an annotation Label Studio does not have: nothing stored",
+    )
     @blp.alt_response(413, schema=ErrorSchema, description="body over the limit: nothing stored")
     def post(self, payload):
         """Store what an ANNOTATION_CREATED, ANNOTATION_UPDATED or ANNOTATIONS_DELETED changes.
@@ -222,17 +243,33 @@ class LabelStudioWebhook(MethodView):
         ls_project_id = payload["project"]["id"] if "project" in payload else annotation["project"]
         with transaction() as session:
             project = _project(session, ls_project_id)
+            client = connect(settings)
             if action == ANNOTATIONS_DELETED:
                 ids = [a["id"] for a in payload["annotations"]]
-                deleted = gather_deletion(session, rules, project, ids).count
+                checked, left = ids[:MAX_DELETIONS_CHECKED], ids[MAX_DELETIONS_CHECKED:]
+                gone = [i for i in checked if client.annotation(i) is None]
+                problems = [f"annotation {i} is still in Label Studio: not deleted" for i in checked if i not in gone]
+                if left:
+                    problems.append(
+                        f"{len(left)} more deleted annotation(s) not checked here: the next sync applies them"
+                    )
+                deleted = gather_deletion(session, rules, project, gone).count
+                if deleted:
+                    record(session, LABEL_STUDIO, "judgments.delete", target_type="annotations",
+                           target_id=",".join(map(str, gone))[:100], after={"annotations": gone, "deleted": deleted})
                 return empty | {
                     "outcome": "deleted" if deleted else "unchanged",
                     "project_id": ls_project_id,
                     "annotation_ids": ids,
                     "deleted": deleted,
-                    "problems": [],
+                    "problems": problems,
                 }
-            change = gather_annotation(session, rules, project, annotation, resolve_user=_user_resolver(settings))
+            stored = _read_back(client, ls_project_id, annotation["id"])
+            change = gather_annotation(session, rules, project, stored, resolve_user=client.user)
+            if change.outcome in ("created", "updated"):
+                action = "judgments.add" if change.outcome == "created" else "judgments.update"
+                record(session, LABEL_STUDIO, action, target_type="annotations", target_id=change.annotation_id,
+                       after=change.as_dict())
         return change.as_dict() | {
             "action": action,
             "project_id": ls_project_id,

@@ -28,14 +28,18 @@ claim_option = click.option("--claim", "claim_id", help="Only this claim.")
 @click.argument("claim_id")
 @click.argument("verdict")
 @click.option("--reason", required=True, help="Why: kept in the audit trail.")
-@click.option("--by", "adjudicator", required=True, help="Who decides.")
+@click.option(
+    "--by",
+    "editor_email",
+    help="The editor (by desk e-mail) whose decision this is; default: recorded as the local operator's.",
+)
 @click.option("--mention", "mention_id", type=int, help="Adjudicate one mention of the claim, not the claim.")
 @click.option(
     "--include-simulated", is_flag=True, help="Record the computed verdict with simulated judgments."
 )
 @json_option
 @with_app
-def adjudicate(claim_id, verdict, reason, adjudicator, mention_id, include_simulated, as_json) -> None:
+def adjudicate(claim_id, verdict, reason, editor_email, mention_id, include_simulated, as_json) -> None:
     """Record an adjudicator's VERDICT on CLAIM_ID; it stands from now on.
 
     It replaces the adjudication that stood for the claim (or mention), which
@@ -43,15 +47,19 @@ def adjudicate(claim_id, verdict, reason, adjudicator, mention_id, include_simul
     """
     from ..db import transaction
     from ..services import verdicts as service
+    from ..services.accounts import acting_for
+    from ..services.audit import Actor
+    from ..vocabulary import Role
 
     with transaction() as session:
+        actor = acting_for(session, editor_email, Role.EDITOR) if editor_email else Actor.local_operator()
         adjudication = service.record_adjudication(
             session,
             verdict_rules(),
             claim_id=claim_id,
             verdict=verdict,
             reason=reason,
-            adjudicator=adjudicator,
+            actor=actor,
             mention_id=mention_id,
             include_simulated=include_simulated,
         )

@@ -28,6 +28,7 @@ def load_catalogue_file(path: Path):
 
     from ..db import transaction
     from ..edits import load_catalogue
+    from ..services.audit import Actor
 
     with transaction() as session:
         return load_catalogue(
@@ -36,6 +37,7 @@ def load_catalogue_file(path: Path):
             source=path.name,
             settings=current_app.extensions["annotator.settings"],
             rules=current_app.extensions["annotator.rules"],
+            actor=Actor.local_operator(),
         )
 
 
@@ -92,17 +94,28 @@ def claims_add(claim_id: str, text: str, text_en: str | None) -> None:
     from ..api.schemas import ClaimCreateSchema
     from ..db import transaction
     from ..edits import add_claim
+    from ..services.audit import Actor
 
     try:
         data = ClaimCreateSchema().load({"id": claim_id, "text": text, "text_en": text_en})
     except ValidationError as exc:
         raise InputError("invalid claim", {k: list(v) for k, v in exc.normalized_messages().items()}) from exc
     with transaction() as session:
-        add_claim(session, data, rules=current_app.extensions["annotator.rules"])
+        add_claim(session, data, rules=current_app.extensions["annotator.rules"], actor=Actor.local_operator())
     click.echo(f"added claim {claim_id}")
 
 
 # -- mentions ----------------------------------------------------------------
+
+BY_COORDINATOR = "The coordinator (by desk e-mail) whose decision this is; default: recorded as the local operator's."
+
+
+def _coordinator(session, email: str | None):
+    from ..services.accounts import acting_for
+    from ..services.audit import Actor
+    from ..vocabulary import Role
+
+    return acting_for(session, email, Role.COORDINATOR) if email else Actor.local_operator()
 
 
 @main.group()
@@ -159,9 +172,9 @@ def mentions_list(claim_id, article_id, origin, status, as_json: bool) -> None:
 @mentions.command("accept")
 @click.argument("mention_id", type=int)
 @click.option("--claim", "claim_id", help="The claim a suggested sentence is evidence for.")
-@click.option("--by", "decided_by", help="Who decides (recorded).")
+@click.option("--by", "coordinator_email", help=BY_COORDINATOR)
 @with_app
-def mentions_accept(mention_id: int, claim_id: str | None, decided_by: str | None) -> None:
+def mentions_accept(mention_id: int, claim_id: str | None, coordinator_email: str | None) -> None:
     """Accept a mention (a suggestion needs --claim)."""
     from flask import current_app
 
@@ -170,16 +183,17 @@ def mentions_accept(mention_id: int, claim_id: str | None, decided_by: str | Non
 
     with transaction() as session:
         mention = accept_mention(
-            session, mention_id, claim_id=claim_id, decided_by=decided_by, rules=current_app.extensions["annotator.rules"]
+            session, mention_id, claim_id=claim_id, rules=current_app.extensions["annotator.rules"],
+            actor=_coordinator(session, coordinator_email),
         )
     click.echo(f"mention {mention_id} accepted for claim {mention.claim_id}")
 
 
 @mentions.command("reject")
 @click.argument("mention_id", type=int)
-@click.option("--by", "decided_by", help="Who decides (recorded).")
+@click.option("--by", "coordinator_email", help=BY_COORDINATOR)
 @with_app
-def mentions_reject(mention_id: int, decided_by: str | None) -> None:
+def mentions_reject(mention_id: int, coordinator_email: str | None) -> None:
     """Reject a mention."""
     from flask import current_app
 
@@ -187,7 +201,10 @@ def mentions_reject(mention_id: int, decided_by: str | None) -> None:
     from ..edits import reject_mention
 
     with transaction() as session:
-        reject_mention(session, mention_id, decided_by=decided_by, rules=current_app.extensions["annotator.rules"])
+        reject_mention(
+            session, mention_id, rules=current_app.extensions["annotator.rules"],
+            actor=_coordinator(session, coordinator_email),
+        )
     click.echo(f"mention {mention_id} rejected")
 
 
@@ -200,6 +217,7 @@ def suggest() -> None:
 
     from ..db import transaction
     from ..models import Article
+    from ..services.audit import Actor, record
     from ..services.mentions import store_suggestions
 
     rules = current_app.extensions["annotator.rules"]
@@ -208,4 +226,5 @@ def suggest() -> None:
         articles_ = session.scalars(sa.select(Article).order_by(Article.id)).all()
         for article in tqdm(articles_, desc="suggest", unit="article", leave=False):
             added += store_suggestions(session, article.current, rules.checkworthy)
+        record(session, Actor.local_operator(), "suggestions.refresh", target_type="articles", after={"added": added})
     click.echo(f"{added} new suggestion(s) over {len(articles_)} article(s)")

@@ -82,9 +82,10 @@ def run_push():
     from flask import current_app
     from tqdm import tqdm
 
-    from ..db import get_session
+    from ..db import get_session, transaction
     from ..labelstudio.connection import connect
     from ..labelstudio.push import push as push_project
+    from ..services.audit import Actor, record
 
     settings = current_app.extensions["annotator.settings"]
     client = connect(settings)
@@ -92,6 +93,9 @@ def run_push():
         report = push_project(
             get_session(), client, settings, config=current_app.extensions["annotator.rules"].project, progress=bar.update
         )
+    with transaction() as session:
+        record(session, Actor.local_operator(), "labelstudio.push", target_type="ls_projects",
+               target_id=report.project_id, after=report.counts())
     click.echo(
         f"project {report.project_id}: {report.tasks_created} task(s) imported,"
         f" {report.tasks_extended} extended with new claims, {report.tasks_unchanged} unchanged"
@@ -134,10 +138,13 @@ def run_sync(full: bool = False):
 
     from ..db import transaction
     from ..intake import gather_sync
+    from ..services.audit import Actor, record
 
     settings = current_app.extensions["annotator.settings"]
     with transaction() as session:
-        report = gather_sync(session, settings, current_app.extensions["annotator.rules"], _project(), full=full)
+        project = _project()
+        report = gather_sync(session, settings, current_app.extensions["annotator.rules"], project, full=full)
+        record(session, Actor.local_operator(), "labelstudio.sync", project, after=report.as_dict() | {"full": full})
     click.echo(f"sync: {report.summary()}")
     for problem in report.problems:
         click.secho(f"  {problem}", fg="yellow")
@@ -163,15 +170,16 @@ def annotators() -> None:
 @click.option("--password", help="Their password (default: a generated one, printed once).")
 @with_app
 def annotators_add(email: str, name: str | None, password: str | None) -> None:
-    """Create a Label Studio user who can log in, and record them as an annotator."""
+    """Create a Label Studio login for an annotator, linked to their desk account."""
     from flask import current_app
 
     from ..db import transaction
-    from ..labelstudio.annotators import add_annotator
+    from ..desk import add_annotator_account
+    from ..services.audit import Actor
 
     settings = current_app.extensions["annotator.settings"]
     with transaction() as session:
-        new = add_annotator(session, settings, email, name=name, password=password)
+        new = add_annotator_account(session, Actor.local_operator(), settings, email, name=name, password=password)
     click.echo(f"annotator {new.annotator.email} added")
     if new.invite_url:
         click.echo(f"  they sign up with that e-mail at {new.invite_url}")

@@ -17,6 +17,7 @@ def write_project_reports(formats: list[str], *, name=None, project=None, method
     from ..db import transaction
     from ..reports.build import write_reports
     from ..reports.service import project_report
+    from ..services.audit import Actor, record
     from ..services.verdicts import verdict_set
 
     settings = current_app.extensions["annotator.settings"]
@@ -25,6 +26,9 @@ def write_project_reports(formats: list[str], *, name=None, project=None, method
         verdict_set(session, current_app.extensions["annotator.rules"].verdicts, method, include_simulated)
         data = project_report(session, project_key=project, method=method, include_simulated=include_simulated)
     written = write_reports(data, formats, settings.exports_dir, name=name)
+    with transaction() as session:
+        record(session, Actor.local_operator(), "reports.write", target_type="exports",
+               after={"files": [path.name for path, _file in written]})
     summary = data["summary"]
     if not summary["judgments"]:
         click.secho("the report is empty: no judgments yet (annotators have not submitted any)", fg="yellow")

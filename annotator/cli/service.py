@@ -24,7 +24,7 @@ def openapi(output) -> None:
     """Write the OpenAPI document of the HTTP API."""
     from flask import current_app
 
-    output.write(json.dumps(current_app.extensions["annotator.api"].spec.to_dict(), indent=2))
+    output.write(json.dumps(current_app.extensions["annotator.api"].openapi_dict(), indent=2))
     output.write("\n")
 
 
@@ -86,12 +86,42 @@ def _store_steps() -> None:
             Mention.origin == MentionOrigin.SUGGESTED, Mention.status == MentionStatus.PENDING
         )
     )
+    _first_admin()
     total_claims = report.claims_created + report.claims_updated + report.claims_unchanged
     click.echo(
         f"catalogue: {total_claims} claims, {accepted} located mentions"
         f" ({', '.join(f'{k} {v}' for k, v in sorted(report.match_methods.items()))});"
         f" {pending} suggested sentences await review (`annotator mentions list --origin suggested`)"
     )
+
+
+def _link_annotators() -> None:
+    from ..db import transaction
+    from ..desk import link_annotators
+    from ..services.audit import Actor
+
+    with transaction() as session:
+        made = link_annotators(session, Actor.local_operator())
+    if made:
+        click.echo(f"  {made} annotator(s) got a desk account (role annotator, no password)")
+
+
+def _first_admin() -> None:
+    from flask import current_app
+
+    from ..db import transaction
+    from ..desk import first_admin
+    from ..services.audit import Actor
+
+    settings = current_app.extensions["annotator.settings"]
+    with transaction() as session:
+        email, password = first_admin(session, Actor.local_operator(), settings)
+    login = f"{settings.service_url}/login"
+    if password:
+        click.secho(f"desk admin: {email}  password: {password}  (shown once; log in at {login})", fg="green")
+    else:
+        click.echo(f"desk admin: {email} (log in at {login}; `annotator people password {email}` sets a new password)")
+    click.echo("  add people with `annotator people add EMAIL --role viewer`, tokens with `annotator tokens issue`")
 
 
 @main.command()
@@ -121,6 +151,7 @@ def run(with_labelstudio: bool, demo: bool, serve: bool) -> None:
             )
             click.echo(f"demo: {posted} annotation(s) posted by simulated annotators (marked simulated)")
             run_sync()
+            _link_annotators()
         click.echo(f"annotators open the label stream: {report.label_stream_url}")
         click.echo("  add annotator accounts with `annotator annotators add EMAIL`")
         click.echo(f"judgments arrive by webhook at {settings.service_url}/api/webhooks/labelstudio")

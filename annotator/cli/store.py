@@ -70,7 +70,9 @@ def ingest_paths(paths: tuple[Path, ...], *, quiet: bool = False) -> tuple[list,
 
     from ..db import transaction
     from ..edits import ingest
+    from ..services.audit import Actor
 
+    actor = Actor.local_operator()
     settings = current_app.extensions["annotator.settings"]
     rules = current_app.extensions["annotator.rules"]
     reports, failures = [], []
@@ -78,7 +80,7 @@ def ingest_paths(paths: tuple[Path, ...], *, quiet: bool = False) -> tuple[list,
         try:
             with transaction() as session:
                 reports.append(
-                    ingest(session, path.read_bytes(), source=path.name, settings=settings, rules=rules)
+                    ingest(session, path.read_bytes(), source=path.name, settings=settings, rules=rules, actor=actor)
                 )
         except InputError as error:
             failures.append(error)

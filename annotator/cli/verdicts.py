@@ -161,10 +161,13 @@ def verdicts_mentions(method, include_simulated, status, as_json) -> None:
 def verdicts_rebuild(method, include_simulated, as_json) -> None:
     """Recompute a verdict set from the whole store (refits Dawid–Skene)."""
     from ..db import transaction
+    from ..services.audit import Actor, record
     from ..services.verdicts import set_summary, verdict_set
 
     with transaction() as session:
         rebuilt = verdict_set(session, verdict_rules(), method, include_simulated, refit=True)
+        record(session, Actor.local_operator(), "verdicts.rebuild", rebuilt,
+               after={"method": rebuilt.method, "include_simulated": rebuilt.include_simulated})
         summary = set_summary(session, rebuilt)
     if as_json:
         echo_json(jsonable(summary))

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from ..config import Settings
 from ..errors import Conflict, InputError
 from ..models import Annotator
+from .accounts import Credentials
 from .connection import connect, local_server
+from .server import CREDENTIALS_FILE
 
-__all__ = ["NewAnnotator", "add_annotator", "SIMULATED_DOMAIN", "is_simulated_email"]
+__all__ = ["NewAnnotator", "add_annotator", "set_login_active", "SIMULATED_DOMAIN", "is_simulated_email"]
 
 #: Simulated annotators (the demo) have addresses here, so they are never taken for people.
 SIMULATED_DOMAIN = "simulated.invalid"
@@ -73,3 +75,15 @@ def add_annotator(
     session.add(annotator)
     session.flush()
     return NewAnnotator(annotator, chosen if password is None else None, invite, login_url)
+
+
+def set_login_active(settings: Settings, ls_user_id: int, active: bool) -> None:
+    """Deactivate (``active=False``) or reactivate the Label Studio user ``ls_user_id``;
+    see :meth:`LabelStudioClient.set_user_active`.  On the local server the admin's
+    provisioned e-mail and password log in to Label Studio's admin (its legacy token
+    cannot); on a configured server the API key is used (best a personal access token)."""
+    admin_login = None
+    if not settings.label_studio_url:
+        saved = Credentials.load(local_server(settings).data_dir / CREDENTIALS_FILE)
+        admin_login = (saved.email, saved.password) if saved else None
+    connect(settings, admin_login=admin_login).set_user_active(ls_user_id, active)

@@ -10,16 +10,21 @@ by us.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import html as html_lib
 import json
+import re
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from typing import Any, TypeVar
 
 import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from ..errors import LabelStudioError, LabelStudioUnavailable
+from ..errors import LabelStudioError, LabelStudioUnavailable, LoginRefused
+from . import accounts
 
 __all__ = ["LabelStudioClient", "ls_timestamp", "parse_ls_time"]
 
@@ -57,12 +62,19 @@ class LabelStudioClient:
         timeout: float = 60.0,
         max_retries: int = 3,
         transport: httpx.BaseTransport | None = None,
+        admin_login: tuple[str, str] | None = None,
     ):
+        """``admin_login`` (e-mail, password of the key's user, a superuser) is used only by
+        :meth:`set_user_active` when ``api_key`` is a legacy token; the local server's
+        connection passes the credentials it provisioned."""
         if not url:
             raise LabelStudioError("no Label Studio URL: set ANNOTATOR_LABEL_STUDIO_URL")
         if not api_key:
             raise LabelStudioError("no Label Studio API key: set ANNOTATOR_LABEL_STUDIO_API_KEY")
         self.url = url.rstrip("/")
+        self._timeout = timeout
+        self._transport = transport
+        self._admin_login = admin_login
         self._sdk = LabelStudio(
             base_url=self.url,
             api_key=api_key,
@@ -155,6 +167,136 @@ class LabelStudioClient:
                 ),
             )
         )
+
+    def set_user_active(self, ls_user_id: int, active: bool) -> None:
+        """Deactivate (or reactivate) a Label Studio user: once inactive, none of their
+        credentials reads anything (legacy token, personal access token, sessions: 401)
+        and the login form refuses their password; reactivating restores them all.
+
+        Label Studio's API cannot do it (``PATCH /api/users/{id}/`` ignores
+        ``is_active``), so this fills in Django admin's user change form as a browser
+        would: the form is read, every field copied back (ticked checkboxes such as
+        ``is_staff`` included, or they would be cleared), ``is_active`` set, and the form
+        posted; the form is then read again to check.  Doing it twice is harmless.
+
+        Django admin does not take the legacy ``Token`` header, so the credential is, in
+        this order: the personal access token's access JWT (refreshed as the SDK does);
+        with a legacy token, a session logged in with ``admin_login`` (the local
+        server's provisioned admin); else a personal access token minted for this one
+        change with the legacy token and revoked (blacklisted) straight after.  The
+        key's user must be a Label Studio superuser; no token or password is logged or
+        put in an error.
+        """
+        doing = f"{'reactivating' if active else 'deactivating'} Label Studio user {ls_user_id}"
+        if not active and self.whoami().get("id") == ls_user_id:
+            raise LabelStudioError(
+                f"refusing to deactivate Label Studio user {ls_user_id}: it is the API key's own user,"
+                " and the service would lock itself out",
+                {"ls_user_id": [str(ls_user_id)]},
+            )
+        page = f"/admin/users/user/{ls_user_id}/change/"
+        with self._admin_client(doing) as admin:
+            form = self._admin_form(admin, ls_user_id, doing)
+            if form.is_active != active:
+                fields = [(name, value) for name, value in form.fields if name not in ("is_active", "_save")]
+                if active:
+                    fields.append(("is_active", "on"))
+                fields.append(("_save", "Save"))
+                answer = self._call(doing, lambda: admin.post(page, data=_form_body(fields)))
+                if answer.status_code != 302 or "/admin/login/" in answer.headers.get("location", ""):
+                    errors = _admin_errors(answer.text) if answer.status_code == 200 else ""
+                    raise LabelStudioError(
+                        f"Label Studio's admin did not save user {ls_user_id} (HTTP {answer.status_code})"
+                        f" while {doing}: "
+                        + (errors or "check that the API key's user is a superuser, and that the user's"
+                           " details are valid in Label Studio's /admin/users/user/ page"),
+                        {"label_studio_admin": [errors or f"HTTP {answer.status_code}"]},
+                    )
+                if self._admin_form(admin, ls_user_id, doing).is_active != active:
+                    raise LabelStudioError(
+                        f"Label Studio's admin accepted the change but user {ls_user_id} is still"
+                        f" {'inactive' if active else 'active'}: Label Studio may have changed its admin"
+                        " form (expected 1.23); set it by hand in /admin/users/user/",
+                        {"ls_user_id": [str(ls_user_id)]},
+                    )
+
+    @contextlib.contextmanager
+    def _admin_client(self, doing: str) -> Iterator[httpx.Client]:
+        """An HTTP client Django admin accepts (see :meth:`set_user_active`); redirects are
+        not followed, they are the answers."""
+        options: dict[str, Any] = {"base_url": self.url, "timeout": self._timeout, "transport": self._transport}
+        wrapper = self._sdk._client_wrapper
+        authorization = self._call(doing, lambda: wrapper.get_headers().get("Authorization", ""))
+        if authorization.startswith("Bearer "):  # a personal access token: its access JWT
+            with httpx.Client(headers={"Authorization": authorization}, **options) as client:
+                yield client
+        elif self._admin_login is not None:
+            email, password = self._admin_login
+            try:  # Label Studio's login form, as a browser (not through ``transport``)
+                client = self._call(doing, lambda: accounts.login(self.url, email, password))
+            except LoginRefused as error:
+                raise LabelStudioError(
+                    f"cannot log in to Label Studio at {self.url} as {email} while {doing}: {error.message};"
+                    " its saved admin credentials (annotator-credentials.json in the data folder) do not match",
+                    {"label_studio_admin": [email]},
+                ) from error
+            try:  # already in use: closed, not entered
+                yield client
+            finally:
+                client.close()
+        else:  # a legacy token: a personal access token for this change only
+            try:
+                refresh = self._call(doing, self._sdk.tokens.create).token
+            except LabelStudioError as error:
+                cause = error.__cause__
+                if isinstance(cause, ApiError) and cause.status_code == 409:
+                    raise LabelStudioError(
+                        f"Label Studio at {self.url} cannot change users with a legacy token whose user already"
+                        " has a personal access token: set ANNOTATOR_LABEL_STUDIO_API_KEY to that personal access"
+                        " token (Account & Settings in Label Studio)",
+                        {"label_studio_api_key": ["legacy token; a personal access token is needed"]},
+                    ) from error
+                raise
+            try:
+                access = self._call(doing, lambda: self._sdk.tokens.refresh(refresh=refresh)).access
+                with httpx.Client(headers={"Authorization": f"Bearer {access}"}, **options) as client:
+                    yield client
+            finally:
+                with contextlib.suppress(ApiError, httpx.HTTPError):
+                    self._sdk.tokens.blacklist(refresh=refresh)
+
+    def _admin_form(self, admin: httpx.Client, ls_user_id: int, doing: str) -> _AdminForm:
+        """The user's change form in Django admin, read."""
+        page = f"/admin/users/user/{ls_user_id}/change/"
+        answer = self._call(doing, lambda: admin.get(page))
+        location = answer.headers.get("location", "")
+        if answer.status_code in (401, 403) or "/admin/login/" in location:
+            raise LabelStudioError(
+                f"Label Studio's admin at {self.url} refused the API key's user (HTTP {answer.status_code})"
+                f" while {doing}: changing users needs the key of a Label Studio superuser (the owner who set"
+                " it up); use that user's personal access token in ANNOTATOR_LABEL_STUDIO_API_KEY, or tick"
+                " 'Staff status' and 'Superuser status' for this user in /admin/users/user/",
+                {"label_studio_api_key": [f"admin answered HTTP {answer.status_code}"]},
+            )
+        if answer.status_code in (301, 302) or answer.status_code == 404:
+            raise LabelStudioError(
+                f"Label Studio at {self.url} has no user {ls_user_id} (its admin answered"
+                f" HTTP {answer.status_code}) while {doing}",
+                {"ls_user_id": [str(ls_user_id)]},
+            )
+        if answer.status_code != 200:
+            raise LabelStudioError(
+                f"Label Studio's admin at {self.url} answered HTTP {answer.status_code} while {doing}",
+                {"label_studio_admin": [f"HTTP {answer.status_code}"]},
+            )
+        form = _AdminForm.find(answer.text, "is_active")
+        if form is None:
+            raise LabelStudioError(
+                f"Label Studio's admin page {page} has no is_active field while {doing}: Label Studio"
+                " may have changed its admin (expected 1.23)",
+                {"label_studio_admin": [page]},
+            )
+        return form
 
     def find_user(self, email: str) -> dict | None:
         wanted = email.strip().lower()
@@ -280,6 +422,20 @@ class LabelStudioClient:
 
     # -- annotations (demo and tests: people annotate in the UI) ------------
 
+    def annotation(self, annotation_id: int) -> dict | None:
+        """Label Studio's own copy of an annotation (skips included), or None when it has
+        none: deleted, or never made."""
+        http = self._sdk._client_wrapper.httpx_client
+        doing = f"reading annotation {annotation_id}"
+        response = self._call(doing, lambda: http.request(f"api/annotations/{annotation_id}/", method="GET"))
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise self._api_error(
+                doing, ApiError(status_code=response.status_code, headers=dict(response.headers), body=response.text)
+            )
+        return response.json()
+
     def create_annotation(self, task_id: int, *, result: list[dict], completed_by: int, was_cancelled: bool = False) -> dict:
         return _plain(
             self._call(
@@ -350,3 +506,125 @@ class LabelStudioClient:
                     )
                 return hook["id"]
         return self.create_webhook(project_id, url=url, headers=headers, actions=actions)
+
+
+# -- Django admin's forms (for set_user_active) --------------------------------------
+
+
+def _form_body(fields: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Form fields as httpx's ``data`` (a name given twice, as a multiple select, is a list)."""
+    body: dict[str, str | list[str]] = {}
+    for name, value in fields:
+        if name in body:
+            previous = body[name]
+            body[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            body[name] = value
+    return body
+
+
+def _admin_errors(page: str) -> str:
+    """The error messages of a Django admin form page, joined; '' if none."""
+    blocks = re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', page, flags=re.S)
+    messages = [m for block in blocks for m in re.findall(r"<li>(.*?)</li>", block, flags=re.S)]
+    messages += re.findall(r'<p class="errornote">(.*?)</p>', page, flags=re.S)
+    return "; ".join(dict.fromkeys(html_lib.unescape(re.sub(r"<[^>]+>", "", m)).strip() for m in messages))
+
+
+class _AdminForm:
+    """One HTML form's fields as a browser would submit them: the named inputs,
+    textareas and selects, ticked checkboxes and radios only, no buttons, nothing disabled."""
+
+    def __init__(self) -> None:
+        self.fields: list[tuple[str, str]] = []
+        self.names: set[str] = set()  # every field, ticked or not
+
+    @property
+    def is_active(self) -> bool:
+        return any(name == "is_active" for name, _ in self.fields)
+
+    @classmethod
+    def find(cls, page: str, field: str) -> _AdminForm | None:
+        """The first form of ``page`` that has a field named ``field``."""
+        parser = _FormParser()
+        parser.feed(page)
+        parser.close()
+        return next((form for form in parser.forms if field in form.names), None)
+
+
+class _FormParser(HTMLParser):
+    _SKIPPED_INPUTS = ("submit", "button", "image", "reset", "file")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[_AdminForm] = []
+        self._form: _AdminForm | None = None
+        self._textarea: tuple[str, list[str]] | None = None
+        # the open select: name, multiple, its options (value, selected), disabled
+        self._select: tuple[str, bool, list[tuple[str, bool]], bool] | None = None
+        self._option: list[Any] | None = None  # [value or None, selected, text parts]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {key: (value if value is not None else "") for key, value in attrs}
+        if tag == "form":
+            self._form = _AdminForm()
+            self.forms.append(self._form)
+            return
+        form = self._form
+        if form is None:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text").lower()
+            if kind in self._SKIPPED_INPUTS:
+                return
+            form.names.add(name)
+            if "disabled" in a:
+                return
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    form.fields.append((name, a.get("value", "on")))
+            else:
+                form.fields.append((name, a.get("value", "")))
+        elif tag == "textarea" and name:
+            form.names.add(name)
+            self._textarea = None if "disabled" in a else (name, [])
+        elif tag == "select" and name:
+            form.names.add(name)
+            self._select = (name, "multiple" in a, [], "disabled" in a)
+        elif tag == "option" and self._select is not None:
+            self._end_option()
+            self._option = [a.get("value"), "selected" in a, []]
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._textarea[1].append(data)
+        elif self._option is not None:
+            self._option[2].append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        elif tag == "textarea" and self._textarea is not None and self._form is not None:
+            name, parts = self._textarea
+            text = "".join(parts)
+            self._form.fields.append((name, text[1:] if text.startswith("\n") else text))
+            self._textarea = None
+        elif tag == "option":
+            self._end_option()
+        elif tag == "select" and self._select is not None:
+            self._end_option()
+            name, multiple, options, disabled = self._select
+            self._select = None
+            if self._form is None or disabled or not options:
+                return
+            chosen = [value for value, selected in options if selected]
+            if not multiple:
+                chosen = chosen[-1:] or [options[0][0]]
+            self._form.fields.extend((name, value) for value in chosen)
+
+    def _end_option(self) -> None:
+        if self._option is not None and self._select is not None:
+            value, selected, text = self._option
+            self._select[2].append((value if value is not None else "".join(text).strip(), selected))
+        self._option = None

@@ -7,9 +7,6 @@ the credentials it provisioned.
 
 from __future__ import annotations
 
-import os
-import secrets
-
 from ..config import Settings
 from ..errors import LabelStudioUnavailable
 from .client import LabelStudioClient
@@ -40,12 +37,4 @@ def connect(settings: Settings, **client_options) -> LabelStudioClient:
 
 def webhook_secret(settings: Settings) -> str:
     """The configured secret, else one generated once into ``var/webhook-secret`` (0600)."""
-    if settings.webhook_secret:
-        return settings.webhook_secret
-    path = settings.var_dir / "webhook-secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+    return settings.webhook_secret or settings.generated_secret("webhook-secret")

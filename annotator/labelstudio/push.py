@@ -65,6 +65,10 @@ class PushReport:
     tasks_unchanged: int = 0
     articles_without_claims: int = 0
 
+    def counts(self) -> dict:
+        """What the audit log keeps of a push."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in ("project_url", "label_stream_url")}
+
 
 def _project_fields(config: ProjectConfig, xml: str, story: str) -> dict:
     return {

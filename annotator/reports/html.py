@@ -55,7 +55,7 @@ from .charts import (
 )
 from .formatting import figure, moment, number, percent, slug, web_url, who
 
-__all__ = ["VERDICT_COLOURS", "render_html", "chart_svg"]
+__all__ = ["VERDICT_COLOURS", "DeskPanel", "render_html", "chart_svg"]
 
 _FIGURES = {
     "alpha_nominal": "Krippendorff's alpha (nominal)",
@@ -76,6 +76,24 @@ class PageLinks:
     filters: tuple[tuple[str, str, bool], ...] = ()
     pager: tuple[tuple[str, str | None, bool], ...] = ()
     shown: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class DeskPanel:
+    """What a live page shows of the desk (a report file has none): who is signed in,
+    the claim's decision history, and for an editor the form that settles the claim."""
+
+    signed_in: str | None = None
+    #: the claim of a claim's page (None on the overview)
+    claim_id: str | None = None
+    logout_url: str | None = None
+    csrf_token: str | None = None
+    #: where an editor's adjudication of this claim is posted (None: not an editor)
+    adjudicate_url: str | None = None
+    verdicts: tuple[str, ...] = ()
+    #: the audit events of the decisions that shaped the claim's verdict, newest first
+    history: tuple[dict, ...] = ()
+    messages: tuple[tuple[str, str], ...] = ()
 
 
 # -- the page --------------------------------------------------------------------------------
@@ -415,6 +433,7 @@ def render_html(
     links: PageLinks | None = None,
     cache_charts: bool = False,
     chart_url: Callable[[str], str] | None = None,
+    desk: DeskPanel | None = None,
 ) -> str:
     """The report as one self-contained HTML5 document.
 
@@ -423,7 +442,8 @@ def render_html(
     ``cache_charts`` (keep its charts for the next page drawn from the same data); a
     file written into ``exports/`` has none of them.  ``chart_url`` (a chart's name ->
     its URL, see :func:`chart_svg`) links the big charts as images instead of drawing
-    them into the page.
+    them into the page.  ``desk`` is what a live page shows of the desk.
     """
     view = _view(data, downloads, links or PageLinks(), cache_charts, chart_url)
+    view["desk"] = desk or DeskPanel()
     return _environment().get_template("report.html").render(view=view)

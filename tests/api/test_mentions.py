@@ -41,7 +41,7 @@ def test_accept_and_reject_suggestions(client, article_id):
     unknown = client.post(f"/api/mentions/{shells['id']}/accept", json={"claim_id": "nope"})
     assert unknown.status_code == 404
 
-    accepted = client.post(f"/api/mentions/{shells['id']}/accept", json={"claim_id": "shells", "decided_by": "coord"})
+    accepted = client.post(f"/api/mentions/{shells['id']}/accept", json={"claim_id": "shells"})
     assert accepted.status_code == 200
     assert (accepted.get_json()["status"], accepted.get_json()["claim_id"]) == ("accepted", "shells")
     assert client.post(f"/api/mentions/{other['id']}/reject", json={}).get_json()["status"] == "rejected"

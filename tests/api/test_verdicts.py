@@ -198,18 +198,20 @@ def test_wikipedia_cohen_example_through_the_store(client, store):
 # -- adjudication ----------------------------------------------------------------------------
 
 
-def post(client, **values):
-    body = {"claim_id": "pact", "verdict": "denied", "reason": "the pact text", "adjudicator": "eko"} | values
-    return client.post("/api/adjudications", json=body)
+def post(client, headers=None, **values):
+    body = {"claim_id": "pact", "verdict": "denied", "reason": "the pact text"} | values
+    return client.post("/api/adjudications", json=body, headers=headers)
 
 
-def test_record_an_adjudication_and_read_the_trail(client, story):
+def test_record_an_adjudication_and_read_the_trail(client, story, desk):
+    _, eko = desk("editor", email="eko@desk.example")
+    _, fitri = desk("editor", email="fitri@desk.example", name="Fitri")
     pending = client.get("/api/adjudications/pending").get_json()
     assert [i["claim_id"] for i in pending["items"]] == ["pact", "shells", "unjudged"]
-    first = post(client)
+    first = post(client, eko)
     assert first.status_code == 201
     assert first.get_json()["computed"]["verdict"] == "disputed"
-    second = post(client, verdict="confirmed", adjudicator="fitri", reason="signed in June")
+    second = post(client, fitri, verdict="confirmed", reason="signed in June")
     assert second.get_json()["replaced"]["id"] == first.get_json()["id"]
     claim = client.get("/api/verdicts/claims/pact").get_json()
     assert (claim["verdict"], claim["status"], claim["computed_verdict"]) == (
@@ -220,8 +222,8 @@ def test_record_an_adjudication_and_read_the_trail(client, story):
     assert counts(claim) == (2, 3, 1)
     trail = client.get("/api/adjudications?claim_id=pact").get_json()
     assert [(a["verdict"], a["adjudicator"], a["standing"]) for a in trail["items"]] == [
-        ("confirmed", "fitri", True),
-        ("denied", "eko", False),
+        ("confirmed", "Fitri <fitri@desk.example>", True),
+        ("denied", "eko@desk.example", False),
     ]
     assert [i["claim_id"] for i in client.get("/api/adjudications/pending").get_json()["items"]] == [
         "shells",
@@ -249,7 +251,7 @@ def test_pending_mentions_and_a_mention_adjudication(client, story):
         ({"verdict": "maybe"}, 422, "json.verdict"),
         ({"reason": "   "}, 422, "json.reason"),
         ({"reason": None}, 422, "json.reason"),
-        ({"adjudicator": ""}, 422, "json.adjudicator"),
+        ({"adjudicator": "Editor-in-Chief"}, 422, "json.adjudicator"),
         ({"colour": "red"}, 422, "json.colour"),
         ({"mention_id": 999}, 404, "mention_id"),
     ],
@@ -258,7 +260,7 @@ def test_pending_mentions_and_a_mention_adjudication(client, story):
         "bad verdict",
         "blank reason",
         "no reason",
-        "no adjudicator",
+        "a name sent along",
         "unknown field",
         "unknown mention",
     ],

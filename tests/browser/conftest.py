@@ -96,6 +96,33 @@ def served_app(database_url, tmp_path, labelstudio):
         app.extensions["annotator.engine"].dispose()
 
 
+DESK_PASSWORD = "browser test password"
+
+
+@pytest.fixture
+def desk_login(served_app):
+    """``desk_login(page, "viewer", email=...)``: add a desk person with the role and a
+    password, and log the page in through the login form, as a person would."""
+    app, base_url, _ = served_app
+
+    def log_in(page, *roles: str, email: str | None = None) -> str:
+        from annotator.db import transaction
+        from annotator.services import accounts
+        from annotator.services.audit import Actor
+
+        email = email or f"{roles[0]}-{uuid4().hex[:6]}@desk.example"
+        with app.app_context(), transaction() as session:
+            accounts.add_person(session, Actor.local_operator(), email, roles=roles, password=DESK_PASSWORD)
+        page.goto(f"{base_url}/login")
+        page.fill("#email", email)
+        page.fill("#password", DESK_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base_url}/", timeout=30_000)
+        return email
+
+    return log_in
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium under Playwright; never a browser Playwright downloads."""

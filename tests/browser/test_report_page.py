@@ -134,7 +134,7 @@ def check_report(page: Page, data: dict, mentions: int, *, evidence: bool) -> No
         assert page.locator("#claims a.claim-link").count() == len(data["claims"])
 
 
-def test_the_report_page_live_and_as_a_file(browser, served_app, tmp_path):
+def test_the_report_page_live_and_as_a_file(browser, served_app, desk_login, tmp_path):
     app, base_url, _ = served_app
     with app.app_context():
         with transaction() as session:
@@ -147,6 +147,7 @@ def test_the_report_page_live_and_as_a_file(browser, served_app, tmp_path):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
+        desk_login(page, "viewer")
         watch = Watch(page)
         response = page.goto(f"{base_url}/", timeout=TIMEOUT_MS)
         assert response.status == 200 and response.headers["content-type"].startswith("text/html")

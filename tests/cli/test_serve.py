@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -47,11 +48,20 @@ def service(settings_env, cli):
     process.wait(timeout=10)
 
 
-def test_service_prints_where_it_listens_and_answers(service):
+def test_service_prints_where_it_listens_and_answers(service, cli):
     base, first_line = service
     assert f"{base}/api" in first_line and f"{base}/api/docs" in first_line
     with urllib.request.urlopen(f"{base}/api/openapi.json", timeout=5) as response:
         spec = json.load(response)
     assert spec["info"]["title"] == "annotator"
-    with urllib.request.urlopen(f"{base}/api/articles", timeout=5) as response:
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{base}/api/articles", timeout=5)
+    assert refused.value.code == 401
+    # the README's way in for a script: a person and a token, from the command line
+    assert cli("people", "add", "reader@desk.example", "--role", "viewer").exit_code == 0
+    issued = cli("tokens", "issue", "reader@desk.example", "smoke test")
+    assert issued.exit_code == 0, issued.output
+    token = next(line for line in issued.output.splitlines() if line.startswith("ann_"))
+    request = urllib.request.Request(f"{base}/api/articles", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
         assert json.load(response)["total"] == 0

@@ -281,23 +281,25 @@ def test_agreement_claim_and_claims(cli, story):
     assert [r["claim_id"] for r in rows] == ["pact", "shells", "troops", "unjudged"]
 
 
-def test_adjudicate_and_the_audit_trail(cli, story):
+def test_adjudicate_and_the_audit_trail(cli, story, desk):
+    desk("editor", email="eko@desk.example")
+    desk("editor", email="fitri@desk.example")
     pending = cli("adjudications", "pending")
     assert pending.output.splitlines()[0].startswith("3 claims need adjudication")
-    result = cli("adjudicate", "pact", "denied", "--reason", "the pact text says so", "--by", "eko")
+    result = cli("adjudicate", "pact", "denied", "--reason", "the pact text says so", "--by", "eko@desk.example")
     assert result.exit_code == 0, result.output
-    assert "claim pact is denied (by eko)" in result.output
+    assert "claim pact is denied (by eko@desk.example)" in result.output
     assert (
         "computed majority verdict disputed (needs adjudication: support below 0.6; counts 2 3 1)"
         in result.output
     )
-    again = cli("adjudicate", "pact", "confirmed", "--reason", "signed in June", "--by", "fitri", "--json")
-    assert json.loads(again.output)["replaced"]["adjudicator"] == "eko"
+    again = cli("adjudicate", "pact", "confirmed", "--reason", "signed in June", "--by", "fitri@desk.example", "--json")
+    assert json.loads(again.output)["replaced"]["adjudicator"] == "eko@desk.example"
     trail = json.loads(cli("adjudications", "list", "--json").output)
     assert [(a["verdict"], a["standing"]) for a in trail] == [("confirmed", True), ("denied", False)]
     assert json.loads(cli("adjudications", "list", "--claim", "troops", "--json").output) == []
     table = cli("adjudications", "list").output
-    assert "no (by" in table and "adjudication 1 (denied by eko)" in table
+    assert "no (by" in table and "adjudication 1 (denied by eko@desk.example)" in table
     claim = json.loads(cli("verdicts", "claim", "pact", "--json").output)
     assert (claim["verdict"], claim["status"], claim["computed_verdict"]) == (
         "confirmed",
@@ -321,15 +323,18 @@ def test_adjudications_pending_mentions(cli, story):
 @pytest.mark.parametrize(
     ("args", "code"),
     [
-        (["nope", "denied", "--reason", "r", "--by", "eko"], 4),
-        (["pact", "maybe", "--reason", "r", "--by", "eko"], 3),
-        (["pact", "denied", "--reason", " ", "--by", "eko"], 3),
-        (["pact", "denied", "--reason", "r"], 2),
-        (["pact", "denied", "--reason", "r", "--by", "eko", "--mention", "999"], 4),
+        (["nope", "denied", "--reason", "r"], 4),
+        (["pact", "maybe", "--reason", "r"], 3),
+        (["pact", "denied", "--reason", " "], 3),
+        (["pact", "denied"], 2),
+        (["pact", "denied", "--reason", "r", "--mention", "999"], 4),
+        (["pact", "denied", "--reason", "r", "--by", "nobody@desk.example"], 4),
+        (["pact", "denied", "--reason", "r", "--by", "viewer@desk.example"], 8),
     ],
-    ids=["unknown claim", "bad verdict", "empty reason", "no adjudicator", "unknown mention"],
+    ids=["unknown claim", "bad verdict", "empty reason", "no reason", "unknown mention", "not on the desk", "not an editor"],
 )
-def test_a_bad_adjudication_exits_with_its_code(cli, story, args, code):
+def test_a_bad_adjudication_exits_with_its_code(cli, story, desk, args, code):
+    desk("viewer", email="viewer@desk.example")
     result = cli("adjudicate", *args)
     assert result.exit_code == code, result.output
     assert json.loads(cli("adjudications", "list", "--json").output) == []

@@ -260,12 +260,13 @@ def test_a_project_created_just_before_a_crash_is_adopted_not_made_twice(seeded_
     assert len(remote_tasks(seeded_app, first.project_id)) == 5
 
 
-def test_a_pushed_claim_cannot_be_deleted(seeded_app):
+def test_a_pushed_claim_cannot_be_deleted(seeded_app, desk):
     with seeded_app.app_context():
         push(get_session(), client_for(seeded_app), settings_of(seeded_app))
         pushed = get_session().scalar(sa.select(LabelStudioTask.mention_ids).limit(1))[0]
         claim_id = get_session().get(Mention, pushed).claim_id
-    answer = seeded_app.test_client().delete(f"/api/claims/{claim_id}")
+    _, coordinator = desk("coordinator")
+    answer = seeded_app.test_client().delete(f"/api/claims/{claim_id}", headers=coordinator)
     assert answer.status_code == 409
     assert "renumber" in answer.get_json()["message"]
     with seeded_app.app_context():

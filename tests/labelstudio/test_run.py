@@ -24,6 +24,8 @@ def test_run_with_demo_does_the_whole_loop(settings_env, labelstudio, tmp_path):
     assert "label stream (annotators):" in result.output and "?labeling=1" in result.output
     assert "15 annotation(s) posted by simulated annotators" in result.output
     assert "judgments 120 new" in result.output
+    assert "desk admin: admin@localhost  password: " in result.output
+    assert "3 annotator(s) got a desk account (role annotator, no password)" in result.output
     assert "simulated judgment(s) included (labelled as such)" in result.output
     assert "report page (live): http://127.0.0.1:5000/?include_simulated=true" in result.output
 

@@ -78,7 +78,7 @@ def test_fever_lines_map_verdicts_to_labels(app, client, story):
 def test_adjudicated_claims_are_published_with_the_adjudicated_verdict(app, client, story):
     response = client.post(
         "/api/adjudications",
-        json={"claim_id": "pact", "verdict": "denied", "reason": "Seoul denied it", "adjudicator": "adj"},
+        json={"claim_id": "pact", "verdict": "denied", "reason": "Seoul denied it"},
     )
     assert response.status_code == 201, response.get_json()
     names = files_of(write(client, formats=["claimreview", "fever"]))

@@ -86,7 +86,7 @@ def test_the_seed_story_through_the_cli_with_an_adjudication(cli, client, seed_s
     else:
         target = seed_story["claims"][0]
     result = cli(
-        "adjudicate", target, "disputed", "--reason", "outlets contradict each other", "--by", "desk"
+        "adjudicate", target, "disputed", "--reason", "outlets contradict each other"
     )
     assert result.exit_code == 0, result.output
     claim = client.get(f"/api/verdicts/claims/{target}?include_simulated=true").get_json()

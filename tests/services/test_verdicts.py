@@ -16,6 +16,7 @@ from annotator.models import (
     VerdictSet,
 )
 from annotator.services import verdicts as service
+from annotator.services.audit import Actor
 from annotator.verdicts import LabelSet, claim_verdicts
 
 LABELS = ("confirmed", "disputed", "denied")
@@ -358,7 +359,7 @@ def adjudicate(store, rules, **kwargs):
         "claim_id": "pact",
         "verdict": "denied",
         "reason": "the pact text",
-        "adjudicator": "eko",
+        "actor": Actor(label="eko", via="tests"),
     } | kwargs
     return service.record_adjudication(store.session, rules, **values)
 
@@ -387,7 +388,7 @@ def test_an_adjudication_stands_with_the_counts_still_shown(store, story, rules)
         "n_judgments": 6,
     }
 
-    second = adjudicate(store, rules, verdict="confirmed", reason="signed in June", adjudicator="fitri")
+    second = adjudicate(store, rules, verdict="confirmed", reason="signed in June", actor=Actor(label="fitri", via="tests"))
     store.commit()
     assert second.replaces_id == first.id
     newest, oldest = service.adjudication_dicts(
@@ -431,10 +432,9 @@ def test_a_mention_level_adjudication_settles_the_mention_only(store, story, rul
         ({"claim_id": "nope"}, NotFound, "claim_id"),
         ({"verdict": "maybe"}, InputError, "verdict"),
         ({"reason": "  "}, InputError, "reason"),
-        ({"adjudicator": ""}, InputError, "adjudicator"),
         ({"mention_id": 999}, NotFound, "mention_id"),
     ],
-    ids=["unknown claim", "bad verdict", "empty reason", "no adjudicator", "unknown mention"],
+    ids=["unknown claim", "bad verdict", "empty reason", "unknown mention"],
 )
 def test_a_bad_adjudication_is_refused(store, story, rules, values, error, key):
     with pytest.raises(error) as caught:

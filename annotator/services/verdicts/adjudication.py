@@ -27,6 +27,7 @@ from ...models import (
     utcnow,
 )
 from ...rules.verdicts import VerdictRules
+from ..audit import Actor, record
 from .compute import claim_frame, counts_of, mention_frame
 from .sets import scoring_model, verdict_set
 from .table import clean, load_table, require_claim
@@ -41,7 +42,7 @@ def record_adjudication(
     claim_id: str,
     verdict: str,
     reason: str,
-    adjudicator: str,
+    actor: Actor,
     mention_id: int | None = None,
     include_simulated: bool = False,
 ) -> Adjudication:
@@ -52,10 +53,11 @@ def record_adjudication(
     replaced — the standing adjudication, or the configured method's computed
     verdict and counts over ``include_simulated``'s population — is recorded
     with it.  Unknown claim or mention: :class:`NotFound`; a verdict outside
-    the configured labels, an empty reason or name, a mention of another claim
-    or one not accepted: :class:`InputError`.  Flushes; the caller commits.
+    the configured labels, an empty reason, a mention of another claim or one not
+    accepted: :class:`InputError`.  ``actor`` is who decided (their desk account,
+    or the local operator); the audit log records it.  Flushes; the caller commits.
     """
-    _check_adjudication(session, rules, claim_id, verdict, reason, adjudicator, mention_id)
+    _check_adjudication(session, rules, claim_id, verdict, reason, mention_id)
     standing = _standing(session, claim_id, mention_id)
     basis = _basis(session, rules, claim_id, mention_id, include_simulated)
     adjudication = Adjudication(
@@ -63,7 +65,8 @@ def record_adjudication(
         mention_id=mention_id,
         verdict=Verdict(verdict),
         reason=reason.strip(),
-        adjudicator=adjudicator.strip(),
+        adjudicator=actor.label,
+        adjudicator_id=actor.person_id,
         replaces_id=standing.id if standing else None,
         created_at=utcnow(),
     )
@@ -73,6 +76,16 @@ def record_adjudication(
     if mention_id is None:
         _stand_in_every_set(session, adjudication)
     session.flush()
+    record(
+        session,
+        actor,
+        "adjudication.add",
+        adjudication,
+        claim_id=claim_id,
+        before={"replaces": standing.id if standing else None, "computed_verdict": basis["computed_verdict"],
+                "status": basis["status"]},
+        after={"verdict": verdict, "reason": adjudication.reason, "mention_id": mention_id},
+    )
     return adjudication
 
 
@@ -97,7 +110,6 @@ def _check_adjudication(
     claim_id: str,
     verdict: str,
     reason: str,
-    adjudicator: str,
     mention_id: int | None,
 ) -> None:
     """Raise unless the adjudication can be recorded; locks the claim, so one
@@ -107,10 +119,6 @@ def _check_adjudication(
         errors["verdict"] = [f"{verdict!r} is not one of the verdicts: {', '.join(rules.labels.labels)}"]
     if not (reason or "").strip():
         errors["reason"] = ["say why: an adjudication needs a reason"]
-    if not (adjudicator or "").strip():
-        errors["adjudicator"] = ["name who decided"]
-    elif len(adjudicator.strip()) > 255:
-        errors["adjudicator"] = ["at most 255 characters"]
     if session.get(Claim, claim_id, with_for_update=True) is None:
         raise NotFound(f"no claim with id {claim_id!r}", {"claim_id": ["unknown claim"]})
     if mention_id is not None:
