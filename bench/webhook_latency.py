@@ -61,7 +61,6 @@ import datetime as dt
 import json
 import os
 import platform
-import random
 import statistics
 import sys
 import tempfile
@@ -89,9 +88,9 @@ from annotator.db import get_session, upgrade
 from annotator.labelstudio.annotators import SIMULATED_DOMAIN
 from annotator.labelstudio.client import LabelStudioClient
 from annotator.labelstudio.connection import WEBHOOK_PATH
-from annotator.labelstudio.demo import AGREE_PROBABILITY, _region
+from annotator.labelstudio.demo import simulated_result
 from annotator.labelstudio.push import _project_fields, push
-from annotator.labelstudio.schema import EVIDENCE_LABEL, control_name, label_config
+from annotator.labelstudio.schema import label_config
 from annotator.labelstudio.server import LocalLabelStudio, ensure_template, free_port
 from annotator.models import (
     Annotator,
@@ -232,27 +231,6 @@ def simulated_users(app, client: LabelStudioClient, emails: list[str]) -> list[i
     return ids
 
 
-def demo_result(task: dict, email: str, verdicts: tuple[str, ...]) -> list[dict]:
-    """The result ``demo.post_simulated_judgments`` posts for this annotator on this task."""
-    claims = task["data"].get("claims") or []
-    spans = {}
-    for prediction in task.get("predictions") or []:
-        for region in prediction.get("result") or []:
-            spans.setdefault(region["from_name"], region["value"])
-    rng = random.Random(f"{DEMO_SEED}:{task['id']}:{email}")
-    result = []
-    for index, claim in enumerate(claims):
-        leaning = random.Random(f"{DEMO_SEED}:{claim['id']}").choice(verdicts)
-        verdict = leaning if rng.random() < AGREE_PROBABILITY else rng.choice(verdicts)
-        result.append(_region(control_name("verdict", index), "choices", {"choices": [verdict]}))
-        result.append(_region(control_name("confidence", index), "rating", {"rating": rng.randint(2, 5)}))
-        span = spans.get(control_name("evidence", index))
-        if span:
-            value = {"start": span["start"], "end": span["end"], "text": span["text"], "labels": [EVIDENCE_LABEL]}
-            result.append(_region(control_name("evidence", index), "labels", value))
-    return result
-
-
 # -- figures --------------------------------------------------------------------------------------
 
 
@@ -389,7 +367,7 @@ def run(args, app, status, recorder: Recorder, base_url: str, run_id: str) -> No
     def annotate(email: str, user: int, timed: bool) -> None:
         nonlocal late
         for task, baseline_task in zip(tasks, baseline_ids):
-            result = demo_result(task, email, verdicts)
+            result = simulated_result(task, email, verdicts, seed=DEMO_SEED)
             # -- A: the pushed project, with the webhook
             wall = dt.datetime.now(dt.UTC)
             start = time.perf_counter()

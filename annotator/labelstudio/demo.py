@@ -22,7 +22,7 @@ from .client import LabelStudioClient
 from ..rules.project import ProjectConfig
 from .schema import EVIDENCE_LABEL, control_name
 
-__all__ = ["SIMULATED_ANNOTATORS", "post_simulated_judgments"]
+__all__ = ["SIMULATED_ANNOTATORS", "post_simulated_judgments", "simulated_result"]
 
 SIMULATED_ANNOTATORS = tuple(f"simulated-{n}@{SIMULATED_DOMAIN}" for n in (1, 2, 3))
 AGREE_PROBABILITY = 0.75
@@ -58,28 +58,35 @@ def post_simulated_judgments(
         if task["id"] not in ours:
             continue
         done = {a.get("completed_by") for a in task.get("annotations") or []}
-        claims = task["data"].get("claims") or []
-        spans = {}
-        for prediction in task.get("predictions") or []:
-            for region in prediction.get("result") or []:
-                spans.setdefault(region["from_name"], region["value"])
         for annotator in annotators:
             if annotator.ls_user_id in done:
                 continue
-            rng = random.Random(f"{seed}:{task['id']}:{annotator.email}")
-            result = []
-            for index, claim in enumerate(claims):
-                leaning = random.Random(f"{seed}:{claim['id']}").choice(verdicts)
-                verdict = leaning if rng.random() < AGREE_PROBABILITY else rng.choice(verdicts)
-                result.append(_region(control_name("verdict", index), "choices", {"choices": [verdict]}))
-                result.append(_region(control_name("confidence", index), "rating", {"rating": rng.randint(2, 5)}))
-                span = spans.get(control_name("evidence", index))
-                if span:
-                    value = {"start": span["start"], "end": span["end"], "text": span["text"], "labels": [EVIDENCE_LABEL]}
-                    result.append(_region(control_name("evidence", index), "labels", value))
+            result = simulated_result(task, annotator.email, verdicts, seed=seed)
             client.create_annotation(task["id"], result=result, completed_by=annotator.ls_user_id)
             posted += 1
     return posted
+
+
+def simulated_result(task: dict, email: str, verdicts: tuple[str, ...], *, seed: int = 2024) -> list[dict]:
+    """The regions a simulated annotator ``email`` submits for ``task`` (a task as Label
+    Studio lists it, with its predictions): per claim a seeded verdict, a rating and the
+    predicted evidence span kept."""
+    spans = {}
+    for prediction in task.get("predictions") or []:
+        for region in prediction.get("result") or []:
+            spans.setdefault(region["from_name"], region["value"])
+    rng = random.Random(f"{seed}:{task['id']}:{email}")
+    result = []
+    for index, claim in enumerate(task["data"].get("claims") or []):
+        leaning = random.Random(f"{seed}:{claim['id']}").choice(verdicts)
+        verdict = leaning if rng.random() < AGREE_PROBABILITY else rng.choice(verdicts)
+        result.append(_region(control_name("verdict", index), "choices", {"choices": [verdict]}))
+        result.append(_region(control_name("confidence", index), "rating", {"rating": rng.randint(2, 5)}))
+        span = spans.get(control_name("evidence", index))
+        if span:
+            value = {"start": span["start"], "end": span["end"], "text": span["text"], "labels": [EVIDENCE_LABEL]}
+            result.append(_region(control_name("evidence", index), "labels", value))
+    return result
 
 
 def _region(name: str, kind: str, value: dict) -> dict:
