@@ -30,7 +30,7 @@ from .labelstudio.gather import AppliedChange, Deletion, UserResolver, apply_ann
 from .labelstudio.sync import SyncReport, sync
 from .models import LabelStudioProject
 from .rules import Rules
-from .services.audit import Actor, record
+from .services.audit import LABEL_STUDIO, Actor, record
 from .services.verdicts import refresh_verdicts
 
 __all__ = [
@@ -55,9 +55,18 @@ def configured_project(session: Session, settings: Settings) -> LabelStudioProje
 
 
 def gather_annotation(
-    session: Session, rules: Rules, project: LabelStudioProject, annotation: Any, *, resolve_user: UserResolver
+    session: Session,
+    rules: Rules,
+    project: LabelStudioProject,
+    annotation: Any,
+    *,
+    resolve_user: UserResolver,
+    service_user: int | None = None,
 ) -> AppliedChange:
-    """Store one annotation and refresh the verdicts it changed; the caller commits."""
+    """Store one annotation and refresh the verdicts it changed; the caller commits.
+
+    ``service_user`` is the service's own Label Studio user: its changes to an
+    annotation count as the author's (it posts on their behalf)."""
     change = apply_annotation(
         session,
         project,
@@ -65,9 +74,21 @@ def gather_annotation(
         resolve_user=resolve_user,
         verdicts=rules.project.verdict_values,
         max_rating=rules.project.max_rating,
+        trusted_editors=frozenset() if service_user is None else frozenset({service_user}),
     )
     refresh_verdicts(session, mention_ids=change.mention_ids, rules=rules.verdicts)
+    if change.edited_by is not None:
+        _record_set_aside(session, [change.annotation_id], change.problems)
     return change
+
+
+def _record_set_aside(session: Session, annotation_ids: list[int], problems: list[str]) -> None:
+    """Tell the coordinator (the audit log) about edits that were not their author's."""
+    record(
+        session, LABEL_STUDIO, "judgments.set_aside", target_type="annotations",
+        target_id=",".join(map(str, annotation_ids))[:100],
+        after={"annotations": annotation_ids, "problems": [p for p in problems if "not by its author" in p]},
+    )
 
 
 def gather_deletion(
@@ -92,6 +113,8 @@ def gather_sync(
         max_rating=rules.project.max_rating,
     )
     refresh_verdicts(session, mention_ids=report.mention_ids, rules=rules.verdicts)
+    if report.set_aside:
+        _record_set_aside(session, report.set_aside, report.problems)
     return report
 
 

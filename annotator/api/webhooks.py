@@ -190,6 +190,14 @@ def _project(session, ls_project_id: int) -> LabelStudioProject:
     return projects[0]
 
 
+def _service_user(client) -> int:
+    """The service's own Label Studio user (its API key's), looked up once per server."""
+    known = current_app.extensions.setdefault("annotator.ls_service_users", {})
+    if client.url not in known:
+        known[client.url] = client.whoami()["id"]
+    return known[client.url]
+
+
 def _read_back(client, ls_project_id: int, annotation_id: int) -> dict:
     """Label Studio's own copy of the annotation, or NotFound: nothing is stored."""
     stored = client.annotation(annotation_id)
@@ -265,7 +273,9 @@ class LabelStudioWebhook(MethodView):
                     "problems": problems,
                 }
             stored = _read_back(client, ls_project_id, annotation["id"])
-            change = gather_annotation(session, rules, project, stored, resolve_user=client.user)
+            change = gather_annotation(
+                session, rules, project, stored, resolve_user=client.user, service_user=_service_user(client)
+            )
             if change.outcome in ("created", "updated"):
                 action = "judgments.add" if change.outcome == "created" else "judgments.update"
                 record(session, LABEL_STUDIO, action, target_type="annotations", target_id=change.annotation_id,

@@ -111,10 +111,14 @@ class Gatherer:
         resolve_user: UserResolver,
         verdicts: tuple[str, ...] = STORE_VERDICTS,
         max_rating: int | None = None,
+        trusted_editors: frozenset[int] = frozenset(),
     ):
         self.session = session
         self.project = project
         self.resolve_user = resolve_user
+        #: Label Studio users whose changes to others' annotations count as the author's
+        #: (the service's own: it posts the demo's and the tests' annotations on their behalf)
+        self.trusted_editors = trusted_editors
         self.verdicts = verdicts
         self.max_rating = max_rating
         self._tasks: dict[int, LabelStudioTask | None] = {}
@@ -270,7 +274,12 @@ class Gatherer:
         change.problems.extend(
             f"annotation {annotation_id}: {r.reject_reason}" for r in reading if r.state is JudgmentState.REJECTED
         )
-        return PendingAnnotation(change, task, annotator, reading, _ls_time(annotation.get("updated_at")))
+        editor = _id_of(annotation.get("updated_by"))
+        trusted = {user_id, *self.trusted_editors}
+        edited_by = editor if editor is not None and editor not in trusted and not annotator.simulated else None
+        return PendingAnnotation(
+            change, task, annotator, reading, _ls_time(annotation.get("updated_at")), edited_by=edited_by
+        )
 
     def _stored_judgments(self, annotation_ids: list[int]) -> dict[int, dict[int, Judgment]]:
         """The stored judgments of some annotations, locked: annotation id -> claim index -> row."""
@@ -374,6 +383,7 @@ def apply_annotation(
     resolve_user: UserResolver,
     verdicts: tuple[str, ...] = STORE_VERDICTS,
     max_rating: int | None = None,
+    trusted_editors: frozenset[int] = frozenset(),
 ) -> AppliedChange:
     """Store one annotation of ``project`` as judgments; flushes, the caller commits
     (and refreshes the verdicts of ``change.mention_ids``).
@@ -382,7 +392,10 @@ def apply_annotation(
     stored).  ``resolve_user(ls_user_id) -> {"email", "first_name", ...}`` is
     called only for a Label Studio user the store does not know yet.
     """
-    gatherer = Gatherer(session, project, resolve_user=resolve_user, verdicts=verdicts, max_rating=max_rating)
+    gatherer = Gatherer(
+        session, project, resolve_user=resolve_user, verdicts=verdicts, max_rating=max_rating,
+        trusted_editors=trusted_editors,
+    )
     change = gatherer.apply(annotation)
     change.mention_ids = set(gatherer.touched_mentions)
     return change

@@ -9,7 +9,12 @@ the new ones; the decisions are made here, on rows already loaded:
 * a deleted judgment comes back only with a strictly newer ``updated_at``, so a late
   copy cannot undo a deletion;
 * the judgment of a claim index the annotation no longer names is marked deleted;
-* an annotation stored for another task is ignored.
+* an annotation stored for another task is ignored;
+* a copy last changed by someone other than its author (Label Studio's ``updated_by``
+  is not its ``completed_by``: the data manager lets any member edit any annotation)
+  is set aside: the author's stored version stands, and an annotation first seen that
+  way is kept *rejected*, never counted.  Simulated annotators are exempt: the service
+  posts their annotations itself.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ class AppliedChange:
     #: of those created or updated, how many are skips and how many were rejected
     skipped: int = 0
     rejected: int = 0
+    #: Label Studio user who edited the annotation though it is not theirs (the edit set aside)
+    edited_by: int | None = None
     problems: list[str] = dataclasses.field(default_factory=list)
     #: the mentions whose judgments changed: their claims' verdicts need refreshing
     mention_ids: set[int] = dataclasses.field(default_factory=set, repr=False)
@@ -99,6 +106,8 @@ class PendingAnnotation:
     touched: bool = False
     #: settled before its claims were compared (stored for another task, or an older copy)
     settled: bool = False
+    #: the Label Studio user who last changed it, when that is not its author
+    edited_by: int | None = None
 
     def compare(self) -> list[tuple[ClaimReading, dict]]:
         """Update what the annotation changes in its stored judgments; the rows it adds."""
@@ -117,6 +126,8 @@ class PendingAnnotation:
         if updated_at is not None and stored_at is not None and updated_at < stored_at:
             change.unchanged = len(existing)  # an older copy (a late webhook): the store is ahead
             self.settled = True
+            return []
+        if self.edited_by is not None and self._set_aside(existing):
             return []
         self.newer = updated_at is not None and (stored_at is None or updated_at > stored_at)
         new_rows = []
@@ -138,6 +149,27 @@ class PendingAnnotation:
             else:
                 self.replace(claim, judgment)
         return new_rows
+
+    def _set_aside(self, existing: dict[int, Judgment]) -> bool:
+        """Keep another person's edit from counting as the author's; whether it is settled."""
+        change = self.change
+        change.edited_by = self.edited_by
+        author = self.annotator.ls_user_id
+        if existing:
+            change.unchanged = len(existing)
+            change.problems.append(
+                f"annotation {change.annotation_id} was changed in Label Studio by user {self.edited_by},"
+                f" not by its author (user {author}): the change is set aside, the author's own version stands"
+            )
+            self.settled = True
+            return True
+        why = f"changed by Label Studio user {self.edited_by}, not by its author (user {author}): not counted"
+        self.reading = AnnotationReading(
+            [dataclasses.replace(c, state=JudgmentState.REJECTED, reject_reason=why) for c in self.reading],
+            self.reading.ignored,
+        )
+        change.problems.append(f"annotation {change.annotation_id}: {why}")
+        return False
 
     def replace(self, claim: ClaimReading, judgment: Judgment) -> None:
         """Bring a stored judgment in line with what the annotation now says about its claim."""

@@ -75,6 +75,8 @@ class SyncReport:
     rejected: int = 0
     deleted: int = 0
     ignored: int = 0
+    #: annotations changed in Label Studio by someone other than their author (not counted as theirs)
+    set_aside: list[int] = dataclasses.field(default_factory=list)
     problems: list[str] = dataclasses.field(default_factory=list)
     #: the mentions whose judgments changed: their claims' verdicts need refreshing
     mention_ids: set[int] = dataclasses.field(default_factory=set, repr=False)
@@ -86,6 +88,7 @@ class SyncReport:
             f"read {self.annotations} annotation(s) in {self.tasks} task(s) ({since}): judgments"
             f" {self.created} new, {self.updated} updated, {self.unchanged} unchanged, {self.deleted} deleted"
             f" ({self.skipped} skips, {self.rejected} rejected); {self.ignored} annotation(s) ignored"
+            + (f"; {len(self.set_aside)} changed by someone other than their author, set aside" if self.set_aside else "")
         )
 
     def add(self, change: AppliedChange) -> None:
@@ -94,6 +97,8 @@ class SyncReport:
             setattr(self, key, getattr(self, key) + getattr(change, key))
         if change.outcome == "ignored":
             self.ignored += 1
+        if change.edited_by is not None:
+            self.set_aside.append(change.annotation_id)
         self.note(*change.problems)
 
     def note(self, *problems: str) -> None:
@@ -129,7 +134,8 @@ def sync(
     asked_after = None if full or watermark is None else watermark - overlap
     report = SyncReport(project.project_key, full, asked_after)
     gatherer = Gatherer(
-        session, project, resolve_user=_UserDirectory(client), verdicts=verdicts, max_rating=max_rating
+        session, project, resolve_user=_UserDirectory(client), verdicts=verdicts, max_rating=max_rating,
+        trusted_editors=frozenset({client.whoami()["id"]}),
     )
     newest: dt.datetime | None = None
 
