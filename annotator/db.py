@@ -10,7 +10,11 @@ can lock rows or rebuild what it shows.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
+import hashlib
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import REPO_ROOT, Settings
+from .errors import Conflict
 
 __all__ = [
     "SAFE_METHODS",
@@ -36,10 +41,14 @@ __all__ = [
     "head_revision",
     "alembic_config",
     "conflict_free_insert",
+    "store_lock",
 ]
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: How long :func:`store_lock` waits for another holder (a push of a thousand articles takes about a minute).
+LOCK_TIMEOUT = 900.0
+_PROCESS_LOCKS: dict[str, threading.Lock] = {}
 
 
 @functools.lru_cache(maxsize=16)
@@ -174,3 +183,58 @@ def transaction() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+@contextlib.contextmanager
+def store_lock(engine: sa.Engine, name: str, *, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the store-wide lock ``name`` for the block: one holder at a time, across
+    threads and processes (``annotator push`` from the CLI beside the API's, say).
+
+    PostgreSQL: a session advisory lock on a connection of its own (released when the
+    block ends, or by the server if the process dies).  SQLite, one machine by nature:
+    an exclusive ``flock`` on a file beside the database (a store in memory: a lock in
+    this process).  Waiting longer than ``timeout`` seconds raises :class:`Conflict`.
+    """
+    if engine.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"SET lock_timeout = '{int(timeout * 1000)}ms'")
+            try:
+                connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            except sa.exc.OperationalError as error:
+                raise _busy(name, timeout) from error
+            try:
+                yield
+            finally:
+                connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.exec_driver_sql("RESET lock_timeout")
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        lock = _PROCESS_LOCKS.setdefault(name, threading.Lock())
+        if not lock.acquire(timeout=timeout):
+            raise _busy(name, timeout)
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    path = Path(f"{database}.{hashlib.sha256(name.encode('utf-8')).hexdigest()[:12]}.lock")
+    with open(path, "a+b") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise _busy(name, timeout) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _busy(name: str, timeout: float) -> Conflict:
+    return Conflict(f"{name} is held elsewhere for over {timeout:.0f} s: try again when it is done", {"lock": [name]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -41,4 +42,35 @@ def test_sqlite_enforces_foreign_keys(tmp_path):
     upgrade(engine)
     with engine.connect() as connection:
         assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
+def test_the_store_lock_has_one_holder_and_tells_a_waiter_who_gave_up(database_url):
+    import threading
+
+    from annotator.db import make_engine, store_lock
+    from annotator.errors import Conflict
+
+    engine = make_engine(database_url)
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with store_lock(engine, "push of test"):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert held.wait(10)
+        with pytest.raises(Conflict, match="push of test is held elsewhere"):
+            with store_lock(engine, "push of test", timeout=0.3):
+                pass
+        with store_lock(engine, "another lock", timeout=0.3):  # other names are free
+            pass
+    finally:
+        release.set()
+        thread.join(10)
+    with store_lock(engine, "push of test", timeout=1):  # free again once released
+        pass
     engine.dispose()

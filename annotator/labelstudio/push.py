@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..config import Settings
+from ..db import store_lock
 from ..errors import Conflict
 from ..models import Article, LabelStudioProject, LabelStudioTask
 from .client import LabelStudioClient
@@ -193,8 +194,27 @@ def push(
     config: ProjectConfig | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> PushReport:
-    """Bring the project up to date with the store; commits batch by batch."""
+    """Bring the project up to date with the store; commits batch by batch.
+
+    One push of a project at a time, whoever starts it (the API, the CLI, several
+    processes): the others wait for it on the store's lock, then find its tasks
+    stored and add only what is still new, so no task is imported twice.
+    """
     config = config or load_project_config(settings.rule_file("labelstudio.yaml"))
+    with store_lock(session.get_bind(), f"push of Label Studio project {settings.label_studio_project!r}"):
+        # Read the store as the previous holder left it (a push commits anyway).
+        session.commit()
+        session.expire_all()
+        return _push(session, client, settings, config, progress)
+
+
+def _push(
+    session: Session,
+    client: LabelStudioClient,
+    settings: Settings,
+    config: ProjectConfig,
+    progress: Callable[[int], None] | None,
+) -> PushReport:
     plan, row = _plan(session, client, settings, config)
     # Label Studio settles the project and webhook while the store is read and the
     # payloads are built: the two take about as long (bench/README.md).

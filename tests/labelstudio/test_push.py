@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
 import uuid
 
 import httpx
@@ -271,3 +277,47 @@ def test_a_pushed_claim_cannot_be_deleted(seeded_app, desk):
     assert "renumber" in answer.get_json()["message"]
     with seeded_app.app_context():
         assert get_session().get(Claim, claim_id) is not None and get_session().get(Mention, pushed) is not None
+
+
+def test_four_pushes_at_once_hold_each_task_once(seeded_app):
+    """Two threads of this process and two `annotator push` processes, started together,
+    serialize on the store's lock: Label Studio holds every task once."""
+    settings = settings_of(seeded_app)
+    env = os.environ | {
+        "ANNOTATOR_DATABASE_URL": settings.database_url,
+        "ANNOTATOR_LABEL_STUDIO_URL": settings.label_studio_url,
+        "ANNOTATOR_LABEL_STUDIO_API_KEY": settings.label_studio_api_key,
+        "ANNOTATOR_LABEL_STUDIO_PROJECT": settings.label_studio_project,
+        "ANNOTATOR_WEBHOOK_SECRET": settings.webhook_secret,
+        "ANNOTATOR_EXPORTS_DIR": str(settings.exports_dir),
+    }
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "annotator.cli", "push"], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
+    reports, errors = [], []
+
+    def push_in_a_thread():
+        try:
+            with seeded_app.app_context():
+                reports.append(push(get_session(), client_for(seeded_app), settings))
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    time.sleep(1.0)  # the processes are importing: start the threads while they push
+    threads = [threading.Thread(target=push_in_a_thread) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    outputs = [process.communicate(timeout=300)[0] for process in processes]
+    assert errors == [] and [p.returncode for p in processes] == [0, 0], (errors, outputs)
+    assert sum(r.tasks_created for r in reports) + sum(
+        int(re.search(r"(\d+) task\(s\) imported", out).group(1)) for out in outputs
+    ) == 5, (reports, outputs)
+    with seeded_app.app_context():
+        project = get_session().scalar(sa.select(LabelStudioProject))
+        stored = get_session().scalars(sa.select(LabelStudioTask.ls_task_id)).all()
+    remote = remote_tasks(seeded_app, project.ls_project_id)
+    assert len(remote) == 5 and sorted(t["id"] for t in remote) == sorted(stored)
