@@ -27,8 +27,9 @@ from .db import transaction
 from .errors import AnnotatorError
 from .labelstudio.connection import connect
 from .labelstudio.gather import AppliedChange, Deletion, UserResolver, apply_annotation, delete_annotations
+from .labelstudio.push import keep_webhook_on
 from .labelstudio.sync import SyncReport, sync
-from .models import LabelStudioProject
+from .models import LabelStudioProject, utcnow
 from .rules import Rules
 from .services.audit import LABEL_STUDIO, Actor, record
 from .services.verdicts import refresh_verdicts
@@ -119,15 +120,30 @@ def gather_sync(
 
 
 def sync_once(app: Flask) -> None:
-    """One sync of the configured project, if it was ever pushed."""
+    """One sync of the configured project, if it was ever pushed, then a look at its
+    webhook (Label Studio switches a hook off after failed deliveries): switched on again
+    if need be.  A failure is kept on the project for health and status, then raised."""
     settings = app.extensions["annotator.settings"]
-    with app.app_context(), transaction() as session:
-        project = configured_project(session, settings)
-        if project is not None:
+    try:
+        with app.app_context(), transaction() as session:
+            project = configured_project(session, settings)
+            if project is None:
+                return
             report = gather_sync(session, settings, app.extensions["annotator.rules"], project)
             if report.created or report.updated or report.deleted:
                 record(session, BACKGROUND_SYNC, "labelstudio.sync", project, after=report.as_dict())
+            state = keep_webhook_on(connect(settings), settings, project)
+            if state != "active":
+                log.warning("the Label Studio webhook of %s was %s", project.project_key, state)
+                record(session, BACKGROUND_SYNC, f"labelstudio.webhook_{state.replace('-', '_')}", project)
+            project.last_sync_error = project.last_sync_failed_at = None
             log.info("background sync: %s", report.summary())
+    except AnnotatorError as error:
+        with app.app_context(), transaction() as session:
+            project = configured_project(session, settings)
+            if project is not None:
+                project.last_sync_error, project.last_sync_failed_at = str(error)[:2000], utcnow()
+        raise
 
 
 def start_background_sync(app: Flask, interval: float) -> threading.Event:

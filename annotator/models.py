@@ -301,6 +301,12 @@ class LabelStudioProject(Base):
     #: newest Label Studio ``updated_at`` seen by a sync: the next one asks from here.
     synced_until: Mapped[dt.datetime | None]
     last_synced_at: Mapped[dt.datetime | None]
+    #: the background sync's last failure (cleared by its next success), for health and status
+    last_sync_error: Mapped[str | None] = mapped_column(sa.Text)
+    last_sync_failed_at: Mapped[dt.datetime | None]
+    #: what the background sync last found of the webhook: active, re-enabled or recreated
+    webhook_state: Mapped[str | None] = mapped_column(sa.String(16))
+    webhook_checked_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     tasks: Mapped[list[LabelStudioTask]] = relationship(back_populates="project")

@@ -43,7 +43,13 @@ _PROJECTS = sa.table(
     sa.column("title"),
     sa.column("synced_until", _UTC_DATETIME),
     sa.column("last_synced_at", _UTC_DATETIME),
+    sa.column("last_sync_error"),
+    sa.column("last_sync_failed_at", _UTC_DATETIME),
+    sa.column("webhook_state"),
+    sa.column("webhook_checked_at", _UTC_DATETIME),
 )
+#: read only from a store at schema 0005 or later
+_SYNC_HEALTH = ("last_sync_error", "last_sync_failed_at", "webhook_state", "webhook_checked_at")
 _TASKS = sa.table("ls_tasks", sa.column("project_id"))
 _VERDICT_SETS = sa.table(
     "verdict_sets",
@@ -87,7 +93,9 @@ def _count_by(connection: sa.Connection, column: sa.ColumnClause) -> dict[Any, i
 
 
 def _projects(connection: sa.Connection, settings: Settings) -> dict[str, Any]:
-    """The Label Studio projects pushed to, with their tasks and last sync."""
+    """The Label Studio projects pushed to, with their tasks, last sync and webhook."""
+    present = {c["name"] for c in sa.inspect(connection).get_columns("ls_projects")}
+    health = [_PROJECTS.c[name] for name in _SYNC_HEALTH if name in present]
     tasks = (
         sa.select(_TASKS.c.project_id, sa.func.count().label("tasks")).group_by(_TASKS.c.project_id).subquery()
     )
@@ -100,6 +108,7 @@ def _projects(connection: sa.Connection, settings: Settings) -> dict[str, Any]:
             sa.func.coalesce(tasks.c.tasks, 0).label("tasks"),
             _PROJECTS.c.last_synced_at,
             _PROJECTS.c.synced_until,
+            *health,
         )
         .select_from(_PROJECTS.outerjoin(tasks, tasks.c.project_id == _PROJECTS.c.id))
         .order_by(_PROJECTS.c.project_key)
@@ -116,6 +125,10 @@ def _projects(connection: sa.Connection, settings: Settings) -> dict[str, Any]:
                 "tasks": p.tasks,
                 "last_synced_at": _utc(p.last_synced_at),
                 "synced_until": _utc(p.synced_until),
+                "last_sync_error": getattr(p, "last_sync_error", None),
+                "last_sync_failed_at": _utc(getattr(p, "last_sync_failed_at", None)),
+                "webhook_state": getattr(p, "webhook_state", None),
+                "webhook_checked_at": _utc(getattr(p, "webhook_checked_at", None)),
             }
             for p in projects
         ],
@@ -234,6 +247,12 @@ def _print_status(report: dict[str, Any]) -> None:
             f"  {p['project_key']}{' (configured)' if p['configured'] else ''}: project {p['ls_project_id']}"
             f" at {p['base_url']}, {p['tasks']} task(s), last synced {_when(p['last_synced_at'], 'never')}"
         )
+        if p["last_sync_error"]:
+            click.secho(
+                f"    the background sync failed {_when(p['last_sync_failed_at'], '-')}: {p['last_sync_error']}", fg="red"
+            )
+        if p["webhook_state"]:
+            click.echo(f"    webhook {p['webhook_state']} when checked {_when(p['webhook_checked_at'], '-')}")
     if not any(p["configured"] for p in labelstudio["projects"]):
         click.echo(f"  {labelstudio['configured_project']} (configured): not pushed yet (`annotator push`)")
     click.echo("verdict sets:")

@@ -488,12 +488,17 @@ class LabelStudioClient:
         created = self._call("creating the webhook", lambda: self._sdk.webhooks.create(project=project_id, **fields))
         return _plain(created)["id"]
 
+    def webhooks(self, project_id: int) -> list[dict]:
+        """The project's webhooks, ``is_active`` included (newer Label Studio switches a
+        hook off after repeated failed deliveries)."""
+        hooks = self._raw("listing webhooks", "api/webhooks/", method="GET", params={"project": project_id})
+        return [hook for hook in hooks if hook.get("project") == project_id]
+
     def ensure_webhook(self, project_id: int, *, url: str, headers: dict[str, str], actions: list[str]) -> int:
         """One webhook of the project to ``url``, created or brought up to date; its id."""
-        hooks = self._raw("listing webhooks", "api/webhooks/", method="GET", params={"project": project_id})
         fields = self._webhook_fields(url, headers, actions)
-        for hook in hooks:
-            if hook.get("project") == project_id and hook.get("url") == url:
+        for hook in self.webhooks(project_id):
+            if hook.get("url") == url:
                 differs = any(
                     sorted(hook.get(key) or []) != sorted(value) if key == "actions" else hook.get(key) != value
                     for key, value in fields.items()

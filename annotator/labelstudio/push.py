@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from ..config import Settings
 from ..db import store_lock
 from ..errors import Conflict
-from ..models import Article, LabelStudioProject, LabelStudioTask
+from ..models import Article, LabelStudioProject, LabelStudioTask, utcnow
 from .client import LabelStudioClient
 from .connection import WEBHOOK_PATH, WEBHOOK_SECRET_HEADER, webhook_secret
 from ..rules.project import ProjectConfig, load_project_config
@@ -47,7 +47,7 @@ from .tasks import (
     task_key,
 )
 
-__all__ = ["PushReport", "push", "WEBHOOK_ACTIONS"]
+__all__ = ["PushReport", "push", "keep_webhook_on", "WEBHOOK_ACTIONS"]
 
 WEBHOOK_ACTIONS = ["ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED"]
 _KEY_MARKER = "[annotator-project:{key}]"
@@ -126,15 +126,19 @@ def _plan(
         key=key,
         fields=_project_fields(config, xml, ", ".join(stories_to_push(session)) or key),
         digest=digest,
-        webhook={
-            "url": settings.service_url + WEBHOOK_PATH,
-            "headers": {WEBHOOK_SECRET_HEADER: webhook_secret(settings)},
-            "actions": WEBHOOK_ACTIONS,
-        },
+        webhook=_webhook_fields(settings),
         known_id=row.ls_project_id if row is not None else None,
         config_current=row is not None and row.config_hash == digest,
     )
     return plan, row
+
+
+def _webhook_fields(settings: Settings) -> dict:
+    return {
+        "url": settings.service_url + WEBHOOK_PATH,
+        "headers": {WEBHOOK_SECRET_HEADER: webhook_secret(settings)},
+        "actions": WEBHOOK_ACTIONS,
+    }
 
 
 def _settle_project(client: LabelStudioClient, plan: _Plan) -> _Settled:
@@ -163,6 +167,24 @@ def _settle_project(client: LabelStudioClient, plan: _Plan) -> _Settled:
     # A project made just now has no webhook to look for.
     hook = client.create_webhook if created else client.ensure_webhook
     return _Settled(project_id, created, updated, hook(project_id, **plan.webhook))
+
+
+def keep_webhook_on(client: LabelStudioClient, settings: Settings, project: LabelStudioProject) -> str:
+    """Make sure the project's webhook to this service is there and on; what was found:
+    ``active``, ``re-enabled`` (switched off, or changed, in Label Studio) or
+    ``recreated`` (gone).  Stores the hook's id and the finding on ``project``."""
+    webhook = _webhook_fields(settings)
+    found = next((h for h in client.webhooks(project.ls_project_id) if h.get("url") == webhook["url"]), None)
+    fine = found is not None and found.get("is_active", True) and sorted(found.get("actions") or []) == sorted(
+        WEBHOOK_ACTIONS
+    ) and (found.get("headers") or {}) == webhook["headers"]
+    if fine:
+        state = "active"
+    else:
+        project.webhook_id = client.ensure_webhook(project.ls_project_id, **webhook)
+        state = "recreated" if found is None else "re-enabled"
+    project.webhook_state, project.webhook_checked_at = state, utcnow()
+    return state
 
 
 def _record(
