@@ -39,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -103,13 +104,18 @@ class Settings:
     @property
     def trusted_hosts(self) -> list[str]:
         """Host headers answered: ``allowed_hosts``, else the public URL's host and, when
-        the service is on loopback, the loopback names (DNS rebinding gets a 400)."""
+        the service is on loopback, the loopback names (DNS rebinding gets a 400).  On
+        every interface (0.0.0.0) without a public URL: this machine's names too."""
         if self.allowed_hosts:
             return list(self.allowed_hosts)
-        hosts = {urlsplit(self.service_url).hostname or self.host}
-        if self.host in ("127.0.0.1", "localhost", "::1") or hosts & {"127.0.0.1", "localhost"}:
-            hosts |= {"127.0.0.1", "localhost", "::1"}
-        if self.host not in ("0.0.0.0", "::"):
+        loopback = {"127.0.0.1", "localhost", "::1"}
+        everywhere = self.host in ("0.0.0.0", "::")
+        hosts = {urlsplit(self.service_url).hostname or self.host} - {"0.0.0.0", "::"}
+        if everywhere and not self.public_url:
+            hosts |= loopback | {socket.gethostname(), socket.getfqdn()}
+        elif self.host in loopback or hosts & loopback:
+            hosts |= loopback
+        if not everywhere:
             hosts.add(self.host)
         return sorted(hosts)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,20 @@ def test_unknown_key_in_file_is_an_error(tmp_path: Path):
 def test_page_size_over_its_limit_is_an_error():
     with pytest.raises(InputError, match="page_size"):
         load_settings(environ={}, page_size=600, max_page_size=500)
+
+
+@pytest.mark.parametrize(
+    ("settings", "answered", "refused"),
+    [
+        ({}, {"127.0.0.1", "localhost"}, {"rebind.example"}),
+        # behind a proxy on loopback: its name, and loopback for probes on the machine
+        ({"public_url": "https://desk.example.org"}, {"desk.example.org", "127.0.0.1"}, {"rebind.example"}),
+        ({"host": "0.0.0.0"}, {"localhost", socket.gethostname()}, {"rebind.example"}),
+        ({"host": "0.0.0.0", "public_url": "https://desk.example.org"}, {"desk.example.org"}, {"localhost"}),
+        ({"allowed_hosts": "a.example, .b.example"}, {"a.example", ".b.example"}, {"localhost"}),
+    ],
+    ids=["loopback", "public url", "every interface", "every interface behind a url", "listed"],
+)
+def test_the_hosts_answered(settings, answered, refused):
+    hosts = set(load_settings({}, **settings).trusted_hosts)
+    assert answered <= hosts and not refused & hosts

@@ -40,6 +40,7 @@ def _serve(host: str, port: int) -> None:
     if settings.sync_interval > 0:
         start_background_sync(app, settings.sync_interval)
     click.echo(f"annotator API listening on http://{host}:{port}/api  (docs: http://{host}:{port}/api/docs)")
+    click.echo(f"  log in at http://{host}:{port}/login; Host headers answered: {', '.join(app.config['TRUSTED_HOSTS'])}")
     waitress.serve(app, host=host, port=port, threads=8, _quiet=True)
 
 
