@@ -58,6 +58,9 @@ _QUIET_ENV = {
     "USE_DEFAULT_BANNED_SUBNETS": "false",
     # legacy "Authorization: Token ..." keys are off by default since 1.23
     "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+    # logins come only from the desk (`annotator annotators add` signs up through the
+    # invite link): anyone reaching the sign-up page could otherwise read everything
+    "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
     "PYTHONUNBUFFERED": "1",
 }
 

@@ -177,6 +177,23 @@ def test_created_user_logs_in_with_a_password(labelstudio_server, labelstudio):
         refused.close()
 
 
+def test_nobody_signs_up_without_the_invite_link(labelstudio_server, labelstudio):
+    """Logins come only from the desk: the open sign-up page is closed."""
+    with httpx.Client(base_url=labelstudio.url, timeout=30) as browser:
+        page = browser.get("/user/signup/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        answer = browser.post(
+            "/user/signup/",
+            data={"email": "intruder@example.org", "password": "intruder-password-1", "csrfmiddlewaretoken": token},
+            headers={"Referer": f"{labelstudio.url}/user/signup/"},
+        )
+    assert answer.status_code == 403
+    emails = [u["email"] for u in httpx.get(f"{labelstudio.url}/api/users/", headers=labelstudio.headers()).json()]
+    assert "intruder@example.org" not in emails
+    # the desk's own way still works
+    labelstudio_server.create_user("invited@example.org", "invited-password-1").id
+
+
 def test_create_user_again_resets_the_password(labelstudio_server, labelstudio):
     first = labelstudio_server.create_user("budi@example.org", "budi-password-1")
     again = labelstudio_server.create_user("budi@example.org", "budi-password-2")
