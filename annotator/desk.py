@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from .config import Settings
 from .db import transaction
-from .errors import Conflict, LabelStudioError, NotFound
+from .errors import Conflict, LabelStudioError
 from .labelstudio.annotators import NewAnnotator, add_annotator, set_login_active
 from .models import Annotator, Person, PersonRole
 from .services import accounts
@@ -51,7 +51,11 @@ def set_person_active(actor: Actor, settings: Settings, *, person_id: int | None
                       active: bool) -> dict:
     """(De)activate a desk account and, for an annotator, their Label Studio login."""
     with transaction() as session:
-        person = accounts.require_person(session, person_id) if person_id is not None else _by_email(session, email)
+        person = (
+            accounts.require_person(session, person_id)
+            if person_id is not None
+            else accounts.person_by_email(session, email or "")
+        )
         (accounts.reactivate if active else accounts.deactivate)(session, actor, person)
         annotator = person.annotator
         summary = accounts.person_dict(person)
@@ -103,10 +107,3 @@ def first_admin(session: Session, actor: Actor, settings: Settings) -> tuple[str
         accounts.set_password(session, actor, person, password)
         accounts.reactivate(session, actor, person)
     return settings.admin_email, None if settings.admin_password else password
-
-
-def _by_email(session: Session, email: str | None):
-    person = accounts.find_person(session, email or "")
-    if person is None:
-        raise NotFound(f"no desk account for {email}", {"email": [str(email)]})
-    return person

@@ -28,6 +28,7 @@ from .errors import AnnotatorError
 from .labelstudio.connection import connect
 from .labelstudio.gather import AppliedChange, Deletion, UserResolver, apply_annotation, delete_annotations
 from .labelstudio.push import keep_webhook_on
+from .labelstudio.reconcile import NOT_THE_AUTHOR
 from .labelstudio.sync import SyncReport, sync
 from .models import LabelStudioProject, utcnow
 from .rules import Rules
@@ -88,7 +89,7 @@ def _record_set_aside(session: Session, annotation_ids: list[int], problems: lis
     record(
         session, LABEL_STUDIO, "judgments.set_aside", target_type="annotations",
         target_id=",".join(map(str, annotation_ids))[:100],
-        after={"annotations": annotation_ids, "problems": [p for p in problems if "not by its author" in p]},
+        after={"annotations": annotation_ids, "problems": [p for p in problems if NOT_THE_AUTHOR in p]},
     )
 
 

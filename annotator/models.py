@@ -44,11 +44,19 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "utcnow",
+    "as_utc",
 ]
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored time, aware: SQLite gives timezone-aware columns back naive (they are UTC)."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.timezone.utc)
+    return moment
 
 
 # Deterministic constraint names, so Alembic migrations can refer to them on both databases.

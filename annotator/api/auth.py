@@ -21,7 +21,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ..db import SAFE_METHODS, get_session
 from ..errors import CsrfRefused, Unauthorized
-from ..models import ApiToken, Person, utcnow
+from ..models import ApiToken, Person, as_utc, utcnow
 from ..services.accounts import person_for_token
 from ..services.audit import Actor
 
@@ -97,8 +97,8 @@ def _stamp_last_use(token: ApiToken) -> None:
     """Write the token's last use on a connection of its own: a GET's transaction is
     read-only, and the stamp must not wait for (or roll back with) the request."""
     now = utcnow()
-    last = token.last_used_at
-    if last is not None and (last if last.tzinfo else last.replace(tzinfo=dt.timezone.utc)) > now - LAST_USED_RESOLUTION:
+    last = as_utc(token.last_used_at)
+    if last is not None and last > now - LAST_USED_RESOLUTION:
         return
     with current_app.extensions["annotator.engine"].begin() as connection:
         connection.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from flask import current_app
 from flask.views import MethodView
@@ -13,7 +11,7 @@ from marshmallow import Schema, fields
 from .. import __version__
 from ..db import current_revision, get_session, head_revision
 from ..intake import configured_project
-from ..models import utcnow
+from ..models import as_utc, utcnow
 
 blp = Blueprint("meta", __name__, url_prefix="/api", description="Health and version")
 
@@ -68,8 +66,8 @@ def _label_studio(session, settings, problems: list[str]) -> dict | None:
     if project is None:
         return None
     now = utcnow()
-    synced = _aware(project.last_synced_at)
-    failed = _aware(project.last_sync_failed_at)
+    synced = as_utc(project.last_synced_at)
+    failed = as_utc(project.last_sync_failed_at)
     age = (now - synced).total_seconds() if synced else None
     if failed is not None:
         problems.append(f"the last background sync failed at {failed:%Y-%m-%d %H:%M:%S} UTC: see `annotator status`")
@@ -83,9 +81,6 @@ def _label_studio(session, settings, problems: list[str]) -> dict | None:
         "last_sync_age_seconds": round(age, 1) if age is not None else None,
         "last_sync_failed_at": failed,
         "webhook": project.webhook_state or "unchecked",
-        "webhook_checked_at": _aware(project.webhook_checked_at),
+        "webhook_checked_at": as_utc(project.webhook_checked_at),
     }
 
-
-def _aware(moment):
-    return moment.replace(tzinfo=dt.timezone.utc) if moment is not None and moment.tzinfo is None else moment

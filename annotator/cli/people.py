@@ -26,13 +26,9 @@ def _operator():
 
 
 def _person(session, email: str):
-    from ..errors import NotFound
-    from ..services.accounts import find_person
+    from ..services.accounts import person_by_email
 
-    person = find_person(session, email)
-    if person is None:
-        raise NotFound(f"no desk account for {email}: `annotator people add` makes one", {"email": [email]})
-    return person
+    return person_by_email(session, email)
 
 
 def _generated_password() -> str:
@@ -127,12 +123,7 @@ def people_password(email: str) -> None:
 @with_app
 def people_deactivate(email: str) -> None:
     """Stop a person logging in or using tokens (their Label Studio login too); their work stays theirs."""
-    from flask import current_app
-
-    from ..desk import set_person_active
-
-    person = set_person_active(_operator(), current_app.extensions["annotator.settings"], email=email, active=False)
-    click.echo(f"{person['email']} deactivated")
+    click.echo(f"{_set_active(email, False)} deactivated")
 
 
 @people.command("reactivate")
@@ -140,12 +131,15 @@ def people_deactivate(email: str) -> None:
 @with_app
 def people_reactivate(email: str) -> None:
     """Let a deactivated person in again (their Label Studio login too)."""
+    click.echo(f"{_set_active(email, True)} active again")
+
+
+def _set_active(email: str, active: bool) -> str:
     from flask import current_app
 
     from ..desk import set_person_active
 
-    person = set_person_active(_operator(), current_app.extensions["annotator.settings"], email=email, active=True)
-    click.echo(f"{person['email']} active again")
+    return set_person_active(_operator(), current_app.extensions["annotator.settings"], email=email, active=active)["email"]
 
 
 @main.group()

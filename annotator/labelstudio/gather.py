@@ -34,13 +34,14 @@ from ..models import (
     JudgmentState,
     LabelStudioProject,
     LabelStudioTask,
+    as_utc,
     utcnow,
 )
 from ..vocabulary import STORE_VERDICTS
 from .annotators import is_simulated_email
 from .client import parse_ls_time
 from .reading import AnnotationReading, ClaimReading, _is_int, _short, read_annotation
-from .reconcile import AppliedChange, PendingAnnotation, _aware, _remember
+from .reconcile import AppliedChange, PendingAnnotation, _remember
 
 __all__ = [
     "ClaimReading",
@@ -61,7 +62,7 @@ _IN_CHUNK = 500
 
 def _ls_time(value: Any) -> dt.datetime | None:
     try:
-        return _aware(parse_ls_time(value)) if isinstance(value, (str, dt.datetime)) else None
+        return as_utc(parse_ls_time(value)) if isinstance(value, (str, dt.datetime)) else None
     except ValueError:
         return None
 
@@ -350,7 +351,7 @@ class Gatherer:
                 .with_for_update()
             )
             for judgment in self.session.scalars(query):
-                read_at = _aware(judgment.ls_updated_at)
+                read_at = as_utc(judgment.ls_updated_at)
                 if seen_before is not None and read_at is not None and read_at > seen_before:
                     continue
                 _remember(judgment)

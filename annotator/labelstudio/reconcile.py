@@ -22,11 +22,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from ..models import Annotator, Judgment, JudgmentRevision, JudgmentState, LabelStudioTask, Verdict
+from ..models import Annotator, Judgment, JudgmentRevision, JudgmentState, LabelStudioTask, Verdict, as_utc
 from ..vocabulary import STORE_VERDICTS
 from .reading import AnnotationReading, ClaimReading
 
-__all__ = ["AppliedChange", "PendingAnnotation"]
+__all__ = ["AppliedChange", "PendingAnnotation", "NOT_THE_AUTHOR"]
+
+#: How a set-aside change is named in the problems of a sync or webhook answer.
+NOT_THE_AUTHOR = "not by its author"
 
 
 @dataclasses.dataclass
@@ -63,13 +66,6 @@ class AppliedChange:
             self.skipped += 1
         elif state is JudgmentState.REJECTED:
             self.rejected += 1
-
-
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """Stored timestamps come back naive from SQLite; they are UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.timezone.utc)
-    return moment
 
 
 def _remember(judgment: Judgment) -> None:
@@ -122,7 +118,7 @@ class PendingAnnotation:
             self.settled = True
             return []
         updated_at = self.updated_at
-        stored_at = max((_aware(j.ls_updated_at) for j in existing.values() if j.ls_updated_at), default=None)
+        stored_at = max((as_utc(j.ls_updated_at) for j in existing.values() if j.ls_updated_at), default=None)
         if updated_at is not None and stored_at is not None and updated_at < stored_at:
             change.unchanged = len(existing)  # an older copy (a late webhook): the store is ahead
             self.settled = True
@@ -159,11 +155,11 @@ class PendingAnnotation:
             change.unchanged = len(existing)
             change.problems.append(
                 f"annotation {change.annotation_id} was changed in Label Studio by user {self.edited_by},"
-                f" not by its author (user {author}): the change is set aside, the author's own version stands"
+                f" {NOT_THE_AUTHOR} (user {author}): the change is set aside, the author's own version stands"
             )
             self.settled = True
             return True
-        why = f"changed by Label Studio user {self.edited_by}, not by its author (user {author}): not counted"
+        why = f"changed by Label Studio user {self.edited_by}, {NOT_THE_AUTHOR} (user {author}): not counted"
         self.reading = AnnotationReading(
             [dataclasses.replace(c, state=JudgmentState.REJECTED, reject_reason=why) for c in self.reading],
             self.reading.ignored,

@@ -33,11 +33,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..errors import LabelStudioError, LabelStudioUnavailable
-from ..models import LabelStudioProject, LabelStudioTask, utcnow
+from ..models import LabelStudioProject, LabelStudioTask, as_utc, utcnow
 from ..vocabulary import STORE_VERDICTS
 from .client import LabelStudioClient
 from .gather import AppliedChange, Gatherer, _id_of, _ls_time
-from .reconcile import _aware
 
 __all__ = ["SyncReport", "sync", "SYNC_OVERLAP"]
 
@@ -130,7 +129,7 @@ def sync(
     caller refreshes the verdicts of ``report.mention_ids``.
     """
     started = utcnow()
-    watermark = _aware(project.synced_until)
+    watermark = as_utc(project.synced_until)
     asked_after = None if full or watermark is None else watermark - overlap
     report = SyncReport(project.project_key, full, asked_after)
     gatherer = Gatherer(
@@ -272,7 +271,7 @@ def _advance(
     session: Session, project: LabelStudioProject, newest: dt.datetime | None, started: dt.datetime
 ) -> dt.datetime | None:
     """Move the watermark forward (never back, also against a concurrent sync)."""
-    current = _aware(project.synced_until)
+    current = as_utc(project.synced_until)
     if newest is None:
         return current
     candidate = min(newest, started).astimezone(dt.timezone.utc)
@@ -287,4 +286,4 @@ def _advance(
         .values(synced_until=candidate)
     )
     session.refresh(project, ["synced_until"])
-    return _aware(project.synced_until)
+    return as_utc(project.synced_until)

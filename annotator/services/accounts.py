@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session, joinedload
 
 from ..errors import Conflict, Forbidden, InputError, NotFound
-from ..models import ApiToken, Person, PersonRole, utcnow
+from ..models import ApiToken, Person, PersonRole, as_utc, utcnow
 from ..vocabulary import ROLES, Role
 from .audit import Actor, record
 
@@ -31,6 +31,7 @@ __all__ = [
     "hash_password",
     "add_person",
     "find_person",
+    "person_by_email",
     "require_person",
     "set_roles",
     "rename",
@@ -83,6 +84,13 @@ def _roles(roles: Iterable[str]) -> set[Role]:
 
 def find_person(session: Session, email: str) -> Person | None:
     return session.scalar(sa.select(Person).where(Person.email == email.strip().lower()))
+
+
+def person_by_email(session: Session, email: str) -> Person:
+    person = find_person(session, email)
+    if person is None:
+        raise NotFound(f"no desk account for {email}: `annotator people add` makes one", {"email": [email]})
+    return person
 
 
 def require_person(session: Session, person_id: int) -> Person:
@@ -272,16 +280,11 @@ def person_for_token(session: Session, secret: str) -> tuple[Person, ApiToken] |
     now = utcnow()
     if token is None or token.revoked_at is not None:
         return None
-    if token.expires_at is not None and _aware(token.expires_at) <= now:
+    if token.expires_at is not None and as_utc(token.expires_at) <= now:
         return None
     if not token.person.active:
         return None
     return token.person, token
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def token_dict(token: ApiToken) -> dict:
